@@ -1,0 +1,49 @@
+# The README's commands. `make run` and `make test` work on a fresh machine: they create the
+# virtual environment, install what is missing (Debian packages need root) and go.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+
+.PHONY: run test install install-test system-test-deps demo lint translations bench clean
+
+run: install
+	$(FLASK) directory init
+	$(FLASK) directory demo
+	$(FLASK) run $(RUN_ARGS)
+
+test: install-test
+	scripts/with-postgres $(BIN)/pytest
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	$(BIN)/pybabel compile -d translations 2>&1 | grep -v "^compiling" || true
+
+install-test: install system-test-deps
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+
+# Debian's chromium (browser tests) and PostgreSQL (migrations and models on PostgreSQL).
+system-test-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null; \
+	  else echo "Install Debian's chromium and postgresql packages (as root)"; exit 1; fi; \
+	fi
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Extract messages and update both catalogues (then translate the new entries).
+translations:
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations
+	$(BIN)/python scripts/fill_english_catalog.py
+	$(BIN)/pybabel compile -d translations
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,103 @@
+"""`flask` commands: `directory init|demo|import`, `search rebuild`. Long ones show progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from directory.catalog import load_catalog
+from directory.db import get_database
+from directory.feeds.fetch import DirectoryTransport, Fetcher
+from directory.feeds.runner import run_federation_import
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_HOSTS = ROOT / "demo" / "hosts"
+DEMO_FEDERATION = "https://federation.portee.example/chatonsinfos/federation.properties"
+
+directory_cli = AppGroup("directory", help="The directory's database, catalogue and demo data.")
+search_cli = AppGroup("search", help="The derived search index.")
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade_database(app: Flask) -> None:
+    command.upgrade(alembic_config(app.config["DATABASE_URL"]), "head")
+
+
+@directory_cli.command("init")
+def init_command() -> None:
+    """Create or upgrade the database (never drops data), load the catalogue, create the index."""
+    upgrade_database(current_app)
+    database = get_database()
+    with database.session_scope() as session:
+        summary = load_catalog(session)
+        session.commit()
+    created = current_app.extensions["portee.search"].ensure_index()
+    click.echo(
+        f"Database at head; catalogue: {summary.categories} categories, "
+        f"{summary.software} software; search index {'created' if created else 'present'}."
+    )
+
+
+def import_with_progress(url: str, fetcher: Fetcher, trigger: str) -> None:
+    database = get_database()
+    state: dict = {}
+
+    def on_start(total: int) -> None:
+        state["bar"] = click.progressbar(length=total, label="Importing organizations")
+        state["bar"].__enter__()
+
+    def on_progress(_bundle) -> None:
+        state["bar"].update(1)
+
+    try:
+        run = run_federation_import(
+            database, fetcher, url, trigger=trigger, on_start=on_start, on_progress=on_progress
+        )
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+    click.echo(
+        f"Import run {run.id}: {run.sources_tried} files read, {run.changed} changed, "
+        f"{run.unchanged} unchanged, {run.failed} failed."
+    )
+
+
+@directory_cli.command("demo")
+def demo_command() -> None:
+    """Import the demo federation (files in demo/hosts/) through the real importer."""
+    with Fetcher(transport=DirectoryTransport(DEMO_HOSTS)) as fetcher:
+        import_with_progress(DEMO_FEDERATION, fetcher, trigger="demo")
+
+
+@search_cli.command("rebuild")
+def rebuild_command() -> None:
+    """Rebuild the search index from the database (the database is the truth)."""
+    service = current_app.extensions["portee.search"]
+    state: dict = {}
+
+    def total(count: int) -> None:
+        state["bar"] = click.progressbar(length=count, label="Indexing organizations")
+        state["bar"].__enter__()
+
+    try:
+        count = service.rebuild(total=total, advance=lambda n: state["bar"].update(n))
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+    click.echo(f"Search index rebuilt: {count} offers indexed.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(directory_cli)
+    app.cli.add_command(search_cli)

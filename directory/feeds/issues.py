@@ -1,0 +1,78 @@
+"""What a parser reports: a code the web layer translates, where it happened, and its details.
+
+Parsers stay free of Flask, so they cannot translate; they say *what* happened (a code and
+parameters) and the host reads it in their own language on the dashboard. `message` is the
+English wording for logs and the command line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MESSAGES = {
+    # warnings: the file is imported, the host is told
+    "latin1": "the file is not UTF-8; it was read as Latin-1",
+    "key_case": "key '{key}' should be written '{expected}'",
+    "quoted_value": "the value of '{key}' is wrapped in quotes; they were removed",
+    "decimal_comma": "'{key}' uses a decimal comma",
+    "bad_date": "'{key}' is not a date (expected dd/MM/yyyy or yyyy-MM-dd): '{value}'",
+    "bad_url": "'{key}' is not an http(s) address: '{value}'",
+    "bad_email": "'{key}' is not an e-mail address: '{value}'",
+    "bad_number": "'{key}' is not a number: '{value}'",
+    "out_of_range": "'{key}' is out of range: '{value}'",
+    "unknown_value": "'{key}' has an unknown value '{value}'; expected one of {allowed}",
+    "bad_country": "'{key}' is not a known country: '{value}'",
+    "bad_language": "'{key}' has a language code that is not ISO 639-1: '{value}'",
+    "several_registrations": "'{key}' lists several modes; the most open one, {value}, is used",
+    "duplicate_key": "'{key}' is given twice; the last value is used",
+    "missing_recommended": "'{key}' is missing",
+    "missing_class": "'file.class' is missing; the file was read as {value}",
+    "unknown_software": "software '{value}' is not in Portée's catalogue yet",
+    "template_placeholder": "'{key}' still holds a template placeholder: '{value}'",
+    "bad_line": "this line has no key",
+    # errors: the file is refused and the last good listing stays published
+    "undecodable": "the file cannot be read as text",
+    "empty": "the file is empty",
+    "wrong_class": "the file describes a {value}; a {expected} was expected",
+    "missing_required": "'{key}' is required",
+    "bad_registration": "'{key}' must be one of None, Free, Member, Client (it is '{value}')",
+    "bad_json": "the file is not valid JSON: {value}",
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    code: str
+    line: int | None = None
+    key: str | None = None
+    params: dict = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        text = MESSAGES[self.code].format(key=self.key, **self.params)
+        return f"line {self.line}: {text}" if self.line else text
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "line": self.line, "key": self.key, "params": self.params}
+
+
+class ParseError(ValueError):
+    """The file cannot be published as it stands; `issues` says why (errors first)."""
+
+    def __init__(self, errors: list[Issue], warnings: list[Issue] | None = None) -> None:
+        self.errors = errors
+        self.warnings = warnings or []
+        super().__init__("; ".join(issue.message for issue in errors))
+
+# What a fetch can report (same shape, so hosts read them the same way).
+MESSAGES.update(
+    {
+        "http_status": "the server answered {status}",
+        "too_large": "the file is larger than the limit of {limit}",
+        "timeout": "the server did not answer in time",
+        "network": "the server could not be reached ({detail})",
+        "too_many_redirects": "the address redirects more than {limit} times",
+        "held_takeover": "this file declares the website {value}, which belongs to another "
+        "organization; it is held for the moderators",
+    }
+)

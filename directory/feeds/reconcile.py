@@ -1,0 +1,234 @@
+"""Parsed files → database, one transaction per organization, through directory/listings.py.
+
+Never loses the last good listing: a file that failed to fetch or parse changes nothing but
+its source's status. A service whose `subs` line left a successfully read organization file is
+retired (kept, not deleted).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlmodel import Session, select
+
+from directory import listings
+from directory.catalog import SoftwareResolver
+from directory.feeds.chatonsinfos import OrganizationRecord, ParsedFile, ServiceRecord
+from directory.feeds.fetch import FetchResult
+from directory.feeds.issues import Issue
+from directory.models import ImportResult, ImportRun, Organization, Service, Software, Source
+
+SUCCESS_INTERVAL = timedelta(hours=6)
+MAX_BACKOFF = timedelta(hours=48)
+
+
+@dataclass
+class FileOutcome:
+    """What fetching and parsing one file gave, before anything touches the database."""
+
+    url: str
+    subs_key: str | None
+    fetch: FetchResult
+    parsed: ParsedFile | None = None
+    errors: list[Issue] = field(default_factory=list)
+    content_hash: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.fetch.error is not None or bool(self.errors)
+
+    def unchanged(self, source: Source) -> bool:
+        if self.failed:
+            return False
+        return self.fetch.not_modified or (
+            self.content_hash is not None and self.content_hash == source.content_hash
+        )
+
+
+@dataclass
+class OrganizationBundle:
+    organization: FileOutcome
+    services: list[FileOutcome]
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def source_for(
+    session: Session, url: str, kind: str, parent: Source | None, subs_key: str | None
+) -> Source:
+    source = session.exec(select(Source).where(Source.url == url)).first()
+    if source is None:
+        source = Source(url=url, kind=kind)
+    source.parent_id = parent.id if parent else source.parent_id
+    source.subs_key = subs_key or source.subs_key
+    session.add(source)
+    session.flush()
+    return source
+
+
+def record_attempt(
+    session: Session, run: ImportRun, source: Source, outcome: FileOutcome, at: datetime
+) -> str:
+    """Update the source's status from one attempt and log it on the run; returns the outcome."""
+    source.last_attempt_at = at
+    source.last_status = outcome.fetch.status
+    warnings = [w.as_dict() for w in (outcome.parsed.warnings if outcome.parsed else [])]
+    if outcome.failed:
+        source.consecutive_failures += 1
+        issue = outcome.fetch.error or outcome.errors[0]
+        source.last_error = issue.message
+        source.warnings = [i.as_dict() for i in outcome.errors[1:]] + warnings
+        backoff = min(timedelta(hours=2**source.consecutive_failures), MAX_BACKOFF)
+        source.next_due_at = at + backoff
+        result = "failed"
+        error = issue.message
+        if issue.code == "held_takeover":
+            result = "held"
+    else:
+        result = "unchanged" if outcome.unchanged(source) else "changed"
+        source.consecutive_failures = 0
+        source.last_error = None
+        source.last_success_at = at
+        source.next_due_at = at + SUCCESS_INTERVAL
+        if outcome.fetch.etag or outcome.fetch.last_modified:
+            source.etag = outcome.fetch.etag
+            source.last_modified = outcome.fetch.last_modified
+        if outcome.parsed is not None:
+            source.warnings = warnings
+            source.content_hash = outcome.content_hash
+        error = None
+    session.add(source)
+    session.add(
+        ImportResult(
+            run_id=run.id,
+            source_id=source.id,
+            url=outcome.url,
+            outcome=result,
+            http_status=outcome.fetch.status,
+            error=error,
+            warnings=source.warnings if result != "unchanged" else [],
+        )
+    )
+    # A held file is counted with the failures: nothing of it was published.
+    counter = "failed" if result == "held" else result
+    setattr(run, counter, getattr(run, counter) + 1)
+    run.sources_tried += 1
+    session.add(run)
+    return result
+
+
+def _domain(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.") or None
+
+
+def _takeover_target(session: Session, record: OrganizationRecord) -> Organization | None:
+    """Another organization already listed with the website this new file declares."""
+    domain = _domain(record.fields.get("website"))
+    if domain is None:
+        return None
+    for organization in session.exec(select(Organization).where(Organization.website != None)):  # noqa: E711
+        if _domain(organization.website) == domain:
+            return organization
+    return None
+
+
+def reconcile_organization(
+    session: Session,
+    run: ImportRun,
+    federation: Source | None,
+    bundle: OrganizationBundle,
+    resolver: SoftwareResolver,
+    *,
+    membership: str,
+    at: datetime,
+) -> Organization | None:
+    """Bring one organization and its services in line with its files; the caller commits."""
+    org_outcome = bundle.organization
+    org_source = source_for(
+        session, org_outcome.url, "organization", federation, org_outcome.subs_key
+    )
+    fresh = not org_outcome.failed and not org_outcome.unchanged(org_source)
+    organization = (
+        session.get(Organization, org_source.organization_id)
+        if org_source.organization_id
+        else None
+    )
+    if organization is None and not org_outcome.failed and org_outcome.parsed is not None:
+        record = org_outcome.parsed.record
+        assert isinstance(record, OrganizationRecord)
+        if _takeover_target(session, record) is not None:
+            website = record.fields["website"]
+            org_outcome.errors.insert(
+                0, Issue("held_takeover", None, "organization.website", {"value": website})
+            )
+            record_attempt(session, run, org_source, org_outcome, at)
+            return None
+        organization = listings.create_organization(session, record.fields["name"], membership)
+        org_source.organization_id = organization.id
+        fresh = True
+    record_attempt(session, run, org_source, org_outcome, at)
+    if organization is None:
+        return None
+    if fresh and org_outcome.parsed is not None:
+        listings.set_fields(
+            session, organization, org_outcome.parsed.record.fields, "file",
+            at=at, source_id=org_source.id,
+        )
+    current_urls = set()
+    for service_outcome in bundle.services:
+        current_urls.add(service_outcome.url)
+        _reconcile_service(session, run, org_source, organization, service_outcome, resolver, at)
+    if fresh and org_outcome.parsed is not None:
+        _retire_missing(session, org_source, current_urls, at)
+    return organization
+
+
+def _reconcile_service(
+    session: Session,
+    run: ImportRun,
+    org_source: Source,
+    organization: Organization,
+    outcome: FileOutcome,
+    resolver: SoftwareResolver,
+    at: datetime,
+) -> None:
+    source = source_for(session, outcome.url, "service", org_source, outcome.subs_key)
+    source.organization_id = organization.id
+    service = session.get(Service, source.service_id) if source.service_id else None
+    unchanged = outcome.unchanged(source) and service is not None
+    if outcome.parsed is not None and not outcome.failed and not unchanged:
+        record = outcome.parsed.record
+        assert isinstance(record, ServiceRecord)
+        software_id = resolver.resolve(record.software_name)
+        software = session.get(Software, software_id) if software_id else None
+        if software is None:
+            outcome.parsed.warnings.append(
+                Issue("unknown_software", None, "software.name", {"value": record.software_name})
+            )
+        if service is None:
+            service = Service(organization_id=organization.id, name=record.fields["name"])
+        values = dict(record.fields, software_id=software.id if software else None)
+        listings.set_fields(session, service, values, "file", at=at, source_id=source.id)
+        listings.set_service_categories(session, service, software.categories if software else [])
+        listings.restore_service(session, service)
+        source.service_id = service.id
+    record_attempt(session, run, source, outcome, at)
+
+
+def _retire_missing(session: Session, org_source: Source, current: set[str], at: datetime) -> None:
+    children = session.exec(
+        select(Source).where(Source.parent_id == org_source.id, Source.kind == "service")
+    )
+    for child in children:
+        if child.url not in current and child.service_id:
+            service = session.get(Service, child.service_id)
+            if service is not None:
+                listings.retire_service(session, service, at)

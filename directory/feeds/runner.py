@@ -1,0 +1,150 @@
+"""An import run: federation file → organization files → service files, then reconcile.
+
+Fetching and parsing run in a bounded thread pool (network-bound); each organization is then
+reconciled in its own transaction, so one bad host never spoils the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+
+from sqlmodel import select
+
+from directory.catalog import SoftwareResolver
+from directory.db import Database
+from directory.feeds.chatonsinfos import OrganizationRecord, parse_properties
+from directory.feeds.fetch import Fetcher
+from directory.feeds.issues import ParseError
+from directory.feeds.reconcile import (
+    FileOutcome,
+    OrganizationBundle,
+    content_hash,
+    reconcile_organization,
+    record_attempt,
+    source_for,
+)
+from directory.models import ImportRun, Source
+from directory.timeutil import utcnow
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the database remembers of a source, handed to the fetching threads."""
+
+    etag: str | None
+    last_modified: str | None
+    children: tuple[tuple[str | None, str], ...]  # (subs key, url) of its last good subs
+
+
+def fetch_and_parse(
+    fetcher: Fetcher, url: str, subs_key: str | None, expected: str, known: Known | None
+) -> FileOutcome:
+    result = fetcher.fetch(
+        url, etag=known.etag if known else None, last_modified=known.last_modified if known else None
+    )
+    outcome = FileOutcome(url=result.url if result.ok else url, subs_key=subs_key, fetch=result)
+    outcome.url = url  # identity is the address listed in subs, not where redirects led
+    if result.ok and not result.not_modified and result.content is not None:
+        outcome.content_hash = content_hash(result.content)
+        try:
+            outcome.parsed = parse_properties(result.content, result.url, expected=expected)
+        except ParseError as exc:
+            outcome.errors = exc.errors + exc.warnings
+    return outcome
+
+
+def _known_sources(database: Database) -> dict[str, Known]:
+    with database.session_scope() as session:
+        sources = session.exec(select(Source)).all()
+        children: dict[int, list[tuple[str | None, str]]] = {}
+        for source in sources:
+            if source.parent_id is not None:
+                children.setdefault(source.parent_id, []).append((source.subs_key, source.url))
+        known = {}
+        for source in sources:
+            bound = source.organization_id is not None or source.kind == "federation"
+            known[source.url] = Known(
+                # Without a bound listing, a 304 would leave nothing to publish: ask again.
+                etag=source.etag if bound else None,
+                last_modified=source.last_modified if bound else None,
+                children=tuple(children.get(source.id, ())),
+            )
+        return known
+
+
+def _bundle(fetcher: Fetcher, url: str, subs_key: str, known: dict[str, Known]):
+    organization = fetch_and_parse(fetcher, url, subs_key, "organization", known.get(url))
+    if organization.parsed is not None:
+        record = organization.parsed.record
+        assert isinstance(record, OrganizationRecord)
+        subs = [(sub.key, sub.url) for sub in record.subs]
+    elif organization.fetch.not_modified and url in known:
+        subs = list(known[url].children)
+    else:
+        subs = []
+    services = [
+        fetch_and_parse(fetcher, sub_url, key, "service", known.get(sub_url))
+        for key, sub_url in subs
+    ]
+    return OrganizationBundle(organization=organization, services=services)
+
+
+ProgressCallback = Callable[[OrganizationBundle], None]
+
+
+def run_federation_import(
+    database: Database,
+    fetcher: Fetcher,
+    url: str,
+    *,
+    trigger: str,
+    membership: str = "member",
+    workers: int = 8,
+    on_start: Callable[[int], None] | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> ImportRun:
+    """Import every organization a federation file lists. Returns the finished run."""
+    known = _known_sources(database)
+    federation = fetch_and_parse(fetcher, url, None, "federation", known.get(url))
+    with database.session_scope() as session:
+        run = ImportRun(trigger=trigger, root_url=url, started_at=utcnow())
+        session.add(run)
+        session.flush()
+        fed_source = source_for(session, url, "federation", None, None)
+        record_attempt(session, run, fed_source, federation, utcnow())
+        session.commit()
+        run_id, fed_source_id = run.id, fed_source.id
+    if federation.parsed is not None:
+        subs = [(sub.key, sub.url) for sub in federation.parsed.record.subs]
+    elif federation.fetch.not_modified and url in known:
+        subs = [(key, sub_url) for key, sub_url in known[url].children]
+    else:
+        subs = []
+    if on_start:
+        on_start(len(subs))
+
+    with database.session_scope() as session:
+        resolver = SoftwareResolver.from_session(session)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(_bundle, fetcher, sub_url, key, known) for key, sub_url in subs]
+        for future in as_completed(futures):
+            bundle = future.result()
+            with database.session_scope() as session:
+                run = session.get(ImportRun, run_id)
+                fed_source = session.get(Source, fed_source_id)
+                reconcile_organization(
+                    session, run, fed_source, bundle, resolver,
+                    membership=membership, at=utcnow(),
+                )
+                session.commit()
+            if on_progress:
+                on_progress(bundle)
+
+    with database.session_scope() as session:
+        run = session.get(ImportRun, run_id)
+        run.finished_at = utcnow()
+        session.add(run)
+        session.commit()
+        return run

@@ -1,0 +1,196 @@
+"""SQLModel tables: the single source of truth (the search index is derived from them).
+
+Times are naive UTC. Translated vocabulary (category and software names) is stored as
+{language: text} JSON so that a language can be added without a migration.
+"""
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, Relationship, SQLModel
+
+from directory.timeutil import utcnow
+
+
+class SoftwareCategory(SQLModel, table=True):
+    software_id: int = Field(foreign_key="software.id", primary_key=True, ondelete="CASCADE")
+    category_id: int = Field(foreign_key="category.id", primary_key=True, ondelete="CASCADE")
+
+
+class ServiceCategory(SQLModel, table=True):
+    service_id: int = Field(foreign_key="service.id", primary_key=True, ondelete="CASCADE")
+    category_id: int = Field(foreign_key="category.id", primary_key=True, ondelete="CASCADE")
+
+
+class Category(SQLModel, table=True):
+    """A task people want done ("collaborative writing"), with names and aliases per language."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True, index=True)
+    position: int = 0
+    name: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    description: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    aliases: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+    software: list["Software"] = Relationship(
+        back_populates="categories", link_model=SoftwareCategory
+    )
+
+
+class Software(SQLModel, table=True):
+    """A free software that hosts run (Etherpad), with the tasks it serves."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True, index=True)
+    name: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    description: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    aliases: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    website: str | None = Field(default=None, max_length=500)
+    license: str | None = Field(default=None, max_length=100)
+
+    categories: list[Category] = Relationship(
+        back_populates="software", link_model=SoftwareCategory
+    )
+
+
+class Organization(SQLModel, table=True):
+    """A host. Public only while `membership` is member and it is not closed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=120, unique=True, index=True)
+    name: str = Field(max_length=200)
+    description: str | None = None
+    website: str | None = Field(default=None, max_length=500)
+    logo_url: str | None = Field(default=None, max_length=500)
+    legal_type: str | None = Field(default=None, max_length=20)
+    status: str = Field(default="active", max_length=20)
+    status_description: str | None = None
+    membership: str = Field(default="candidate", max_length=20, index=True)
+    country_code: str | None = Field(default=None, max_length=2, index=True)
+    address: str | None = Field(default=None, max_length=300)
+    latitude: float | None = None
+    longitude: float | None = None
+    languages: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    contact_email: str | None = Field(default=None, max_length=254)
+    contact_url: str | None = Field(default=None, max_length=500)
+    legal_url: str | None = Field(default=None, max_length=500)
+    startdate: date | None = None
+    enddate: date | None = None
+    social: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Keys read from the host's file that Portée does not use yet: kept, never rejected.
+    extra: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    services: list["Service"] = Relationship(back_populates="organization")
+
+    @property
+    def is_public(self) -> bool:
+        return self.membership == "member"
+
+
+class Service(SQLModel, table=True):
+    """One offer of one organization: a software instance people can use."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=200)
+    description: str | None = None
+    website: str | None = Field(default=None, max_length=500)
+    logo_url: str | None = Field(default=None, max_length=500)
+    software_id: int | None = Field(default=None, foreign_key="software.id", index=True)
+    # What the host wrote, kept even when it maps onto the catalogue (and flagged when it does not).
+    software_declared: str | None = Field(default=None, max_length=200)
+    software_version: str | None = Field(default=None, max_length=100)
+    software_license: str | None = Field(default=None, max_length=100)
+    registration: str | None = Field(default=None, max_length=20)
+    load: str = Field(default="open", max_length=20)
+    price: str | None = Field(default=None, max_length=20)
+    languages: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="ok", max_length=20)
+    status_description: str | None = None
+    startdate: date | None = None
+    enddate: date | None = None
+    legal_url: str | None = Field(default=None, max_length=500)
+    host_name: str | None = Field(default=None, max_length=200)
+    host_provider_type: str | None = Field(default=None, max_length=40)
+    host_country_code: str | None = Field(default=None, max_length=2)
+    # Set when the service left its organization's file (kept, never deleted, not offered).
+    retired_at: datetime | None = None
+    extra: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    organization: Organization = Relationship(back_populates="services")
+    software: Optional["Software"] = Relationship()
+    categories: list[Category] = Relationship(link_model=ServiceCategory)
+
+
+class Provenance(SQLModel, table=True):
+    """Who set one field of a listing, and when: shown beside every public value."""
+
+    __table_args__ = (UniqueConstraint("entity", "entity_id", "field"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=20)  # "organization" | "service"
+    entity_id: int = Field(index=True)
+    field: str = Field(max_length=60)
+    origin: str = Field(max_length=20)  # see vocabulary.ORIGINS
+    set_at: datetime = Field(default_factory=utcnow)  # when the value last changed
+    confirmed_at: datetime = Field(default_factory=utcnow)  # when its origin last restated it
+    source_id: int | None = Field(default=None, foreign_key="source.id", ondelete="SET NULL")
+    actor: str | None = Field(default=None, max_length=200)
+
+
+class Source(SQLModel, table=True):
+    """A published file Portée reads (federation, organization, service, news feed).
+
+    An imported organization's identity is the URL of its organization file: the source row
+    bound to it, not the host name (several hosts may share a forge).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=1000, unique=True)
+    kind: str = Field(max_length=20)  # federation | organization | service | json | news
+    parent_id: int | None = Field(default=None, foreign_key="source.id", ondelete="SET NULL")
+    subs_key: str | None = Field(default=None, max_length=200)
+    organization_id: int | None = Field(
+        default=None, foreign_key="organization.id", index=True, ondelete="CASCADE"
+    )
+    service_id: int | None = Field(default=None, foreign_key="service.id", ondelete="SET NULL")
+    etag: str | None = Field(default=None, max_length=300)
+    last_modified: str | None = Field(default=None, max_length=100)
+    content_hash: str | None = Field(default=None, max_length=64)
+    last_attempt_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_status: int | None = None
+    consecutive_failures: int = 0
+    next_due_at: datetime | None = None
+    last_error: str | None = None
+    warnings: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class ImportRun(SQLModel, table=True):
+    """One run of the importer and its totals; per-source outcomes are ImportResult rows."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    trigger: str = Field(max_length=40)
+    root_url: str | None = Field(default=None, max_length=1000)
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    sources_tried: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    failed: int = 0
+
+
+class ImportResult(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="importrun.id", index=True, ondelete="CASCADE")
+    source_id: int | None = Field(default=None, foreign_key="source.id", ondelete="SET NULL")
+    url: str = Field(max_length=1000)
+    outcome: str = Field(max_length=20)  # changed | unchanged | failed | held
+    http_status: int | None = None
+    error: str | None = None
+    warnings: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

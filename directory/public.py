@@ -1,0 +1,97 @@
+"""What the public may read: published organizations, their services, the catalogue.
+
+Views call these instead of writing SQL; each hides what is not public (candidates,
+suspended members) in one place.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, select
+
+from directory.listings import provenance_of
+from directory.models import Category, Organization, Provenance, Service, Software
+from directory.vocabulary import ENDED_SERVICE_STATUSES
+
+PUBLIC_MEMBERSHIPS = ("member",)
+
+
+def _service_options():
+    return (
+        selectinload(Service.organization),
+        selectinload(Service.software),
+        selectinload(Service.categories),
+    )
+
+
+def services_in_order(session: Session, service_ids: list[int]) -> list[Service]:
+    """The services with these ids, in this order, skipping any that are no longer public."""
+    if not service_ids:
+        return []
+    rows = session.exec(
+        select(Service).where(Service.id.in_(service_ids)).options(*_service_options())
+    ).all()
+    by_id = {s.id: s for s in rows if s.organization.membership in PUBLIC_MEMBERSHIPS}
+    return [by_id[i] for i in service_ids if i in by_id]
+
+
+def public_organization(session: Session, slug: str) -> Organization | None:
+    organization = session.exec(
+        select(Organization)
+        .where(Organization.slug == slug)
+        .options(
+            selectinload(Organization.services).selectinload(Service.software),
+            selectinload(Organization.services).selectinload(Service.categories),
+        )
+    ).first()
+    if organization is None or organization.membership not in PUBLIC_MEMBERSHIPS:
+        return None
+    return organization
+
+
+def has_ended(service: Service, today: date | None = None) -> bool:
+    today = today or date.today()
+    return (
+        service.retired_at is not None
+        or service.status in ENDED_SERVICE_STATUSES
+        or (service.enddate is not None and service.enddate < today)
+    )
+
+
+def organization_provenance(
+    session: Session, organization: Organization
+) -> tuple[dict[str, Provenance], dict[int, dict[str, Provenance]]]:
+    """Provenance of the organization's fields, and of each service's fields by service id."""
+    services: dict[int, dict[str, Provenance]] = {}
+    ids = [s.id for s in organization.services]
+    if ids:
+        rows = session.exec(
+            select(Provenance).where(Provenance.entity == "service", Provenance.entity_id.in_(ids))
+        )
+        for row in rows:
+            services.setdefault(row.entity_id, {})[row.field] = row
+    return provenance_of(session, organization), services
+
+
+def categories(session: Session) -> list[Category]:
+    return list(session.exec(select(Category).order_by(Category.position)).all())
+
+
+def category(session: Session, slug: str) -> Category | None:
+    return session.exec(
+        select(Category).where(Category.slug == slug).options(selectinload(Category.software))
+    ).first()
+
+
+def software_list(session: Session) -> list[Software]:
+    return list(
+        session.exec(select(Software).options(selectinload(Software.categories))).all()
+    )
+
+
+def software(session: Session, slug: str) -> Software | None:
+    return session.exec(
+        select(Software).where(Software.slug == slug).options(selectinload(Software.categories))
+    ).first()

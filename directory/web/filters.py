@@ -1,0 +1,57 @@
+"""Template helpers: translated vocabulary, catalogue names in the reader's language, ages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel import Locale
+from flask import Flask, request, url_for
+from flask_babel import format_timedelta, get_locale
+
+from directory.timeutil import utcnow
+from directory.web import labels
+
+
+def localized(names: dict | None) -> str:
+    """A catalogue name in the reader's language, falling back to English, then any."""
+    if not names:
+        return ""
+    lang = str(get_locale() or "en")
+    return names.get(lang) or names.get("en") or next(iter(names.values()))
+
+
+def country_name(code: str | None) -> str:
+    if not code:
+        return ""
+    return Locale.parse(str(get_locale() or "en")).territories.get(code, code)
+
+
+def language_name(code: str | None) -> str:
+    if not code:
+        return ""
+    return Locale.parse(str(get_locale() or "en")).languages.get(code, code)
+
+
+def age(moment: datetime | None) -> str:
+    """ "3 days ago", in the reader's language."""
+    if moment is None:
+        return ""
+    return format_timedelta(moment - utcnow(), granularity="minute", add_direction=True)
+
+
+def url_with(**changes) -> str:
+    """The current page's URL with some query arguments replaced (None removes one)."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value if isinstance(value, list) else [value]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        localized=localized, country_name=country_name, language_name=language_name, age=age
+    )
+    app.jinja_env.globals.update(labels=labels, url_with=url_with, get_locale=get_locale)

@@ -1,0 +1,64 @@
+"""Translated labels of the closed vocabularies (directory/vocabulary.py), for templates."""
+
+from flask_babel import lazy_gettext as _l
+
+REGISTRATION = {
+    "none": _l("No account needed"),
+    "free": _l("Free sign-up"),
+    "member": _l("Members only"),
+    "client": _l("Clients only"),
+}
+LOAD = {"open": _l("Open"), "full": _l("Full")}
+PRICE = {"free": _l("Free of charge"), "donation": _l("Pay what you want"), "paid": _l("Paid")}
+LEGAL_TYPE = {
+    "association": _l("Association"),
+    "informal": _l("Informal group"),
+    "cooperative": _l("Cooperative"),
+    "microcompany": _l("Micro-company"),
+    "company": _l("Company"),
+    "individual": _l("Individual"),
+    "other": _l("Other"),
+}
+ORGANIZATION_STATUS = {
+    "active": _l("Active"),
+    "idle": _l("Paused"),
+    "away": _l("Inactive"),
+    "closed": _l("Closed"),
+}
+SERVICE_STATUS = {
+    "ok": _l("Working"),
+    "warning": _l("Minor trouble"),
+    "alert": _l("Degraded"),
+    "error": _l("Down"),
+    "over": _l("Ended"),
+    "void": _l("Ended"),
+}
+ORIGIN = {
+    "file": _l("declared in the host's file"),
+    "form": _l("entered by the host"),
+    "moderator": _l("set by a moderator"),
+    "demo": _l("demo data"),
+}
+FACET_TITLES = {
+    "category": _l("Task"),
+    "software": _l("Software"),
+    "registration": _l("Account"),
+    "load": _l("Availability"),
+    "price": _l("Price"),
+    "country": _l("Country"),
+    "language": _l("Language"),
+    "legal_type": _l("Kind of host"),
+}
+FIELD_TITLES = {
+    "description": _l("Description"),
+    "website": _l("Website"),
+    "legal_type": _l("Kind of host"),
+    "status": _l("Status"),
+    "country_code": _l("Country"),
+    "address": _l("Place"),
+    "languages": _l("Languages"),
+    "contact_email": _l("Contact e-mail"),
+    "contact_url": _l("Contact page"),
+    "legal_url": _l("Legal notice"),
+    "startdate": _l("Since"),
+}

@@ -1,0 +1,91 @@
+"""Views of the public site: parse the request, call one domain or search function, render."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, redirect, render_template, request, url_for
+
+from directory import public
+from directory.db import get_session
+from directory.web import LOCALE_COOKIE
+from directory.web.public import bp
+from directory.web.searching import params_from, run
+from search import SearchParams
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+@bp.get("/")
+def home():
+    outcome = run(SearchParams(per_page=1))
+    counts = outcome.results.facets.get("category", {}) if outcome.results else {}
+    return render_template(
+        "public/home.html", categories=public.categories(get_session()), counts=counts,
+        unavailable=outcome.unavailable,
+    )
+
+
+@bp.get("/search")
+def search():
+    outcome = run(params_from(request.args))
+    return render_template("public/results.html", outcome=outcome, heading=None)
+
+
+@bp.get("/categories/")
+def categories():
+    outcome = run(SearchParams(per_page=1))
+    counts = outcome.results.facets.get("category", {}) if outcome.results else {}
+    return render_template(
+        "public/categories.html", categories=public.categories(get_session()), counts=counts
+    )
+
+
+@bp.get("/categories/<slug>")
+def category(slug: str):
+    item = public.category(get_session(), slug) or abort(404)
+    outcome = run(params_from(request.args, fixed={"category": slug}))
+    return render_template("public/category.html", category=item, outcome=outcome)
+
+
+@bp.get("/software/")
+def software_list():
+    outcome = run(SearchParams(per_page=1))
+    counts = outcome.results.facets.get("software", {}) if outcome.results else {}
+    return render_template(
+        "public/software_list.html", software=public.software_list(get_session()), counts=counts
+    )
+
+
+@bp.get("/software/<slug>")
+def software(slug: str):
+    item = public.software(get_session(), slug) or abort(404)
+    outcome = run(params_from(request.args, fixed={"software": slug}))
+    return render_template("public/software.html", software=item, outcome=outcome)
+
+
+@bp.get("/hosts/<slug>")
+def organization(slug: str):
+    session = get_session()
+    item = public.public_organization(session, slug) or abort(404)
+    provenance, service_provenance = public.organization_provenance(session, item)
+    return render_template(
+        "public/organization.html",
+        organization=item,
+        provenance=provenance,
+        service_provenance=service_provenance,
+        has_ended=public.has_ended,
+    )
+
+
+@bp.get("/language/<code>")
+def set_language(code: str):
+    """The visible language switch: remembers the choice in a cookie and goes back."""
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        target = url_for("public.home")
+    response = redirect(target)
+    if code in ("fr", "en"):
+        response.set_cookie(LOCALE_COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    return response

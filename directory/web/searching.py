@@ -1,0 +1,66 @@
+"""Shared by the HTML and JSON views: read search arguments, run the search, load the rows."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from flask import current_app
+from werkzeug.datastructures import MultiDict
+
+from directory import public
+from directory.db import get_session
+from directory.models import Service
+from search import IndexUnavailable, SearchParams, SearchResults, get_search
+from search.schema import FACETS
+
+_VALUE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$", re.IGNORECASE)
+MAX_PAGE = 500
+
+
+@dataclass
+class SearchOutcome:
+    params: SearchParams
+    results: SearchResults | None = None
+    services: list[Service] = field(default_factory=list)
+    unavailable: bool = False
+    # Catalogue entries by slug, to name facet values in the reader's language.
+    categories_by_slug: dict = field(default_factory=dict)
+    software_by_slug: dict = field(default_factory=dict)
+
+
+def params_from(args: MultiDict, fixed: dict[str, str] | None = None) -> SearchParams:
+    """Search parameters from query arguments; values that cannot be filters are ignored."""
+    filters: dict[str, tuple[str, ...]] = {}
+    for name in FACETS:
+        values = [v.strip() for v in args.getlist(name) if _VALUE.match(v.strip())]
+        values = [v.upper() if name == "country" else v.lower() for v in values]
+        if values:
+            filters[name] = tuple(dict.fromkeys(values))
+    for name, value in (fixed or {}).items():
+        filters[name] = (value,)
+    try:
+        page = min(max(int(args.get("page", "1")), 1), MAX_PAGE)
+    except ValueError:
+        page = 1
+    return SearchParams(
+        text=(args.get("q") or "").strip()[:200],
+        filters=filters,
+        page=page,
+        per_page=current_app.config["PORTEE_PAGE_SIZE"],
+    )
+
+
+def run(params: SearchParams) -> SearchOutcome:
+    outcome = SearchOutcome(params=params)
+    try:
+        outcome.results = get_search().search(params)
+    except IndexUnavailable as exc:
+        current_app.logger.warning("Search unavailable: %s", exc)
+        outcome.unavailable = True
+        return outcome
+    session = get_session()
+    outcome.services = public.services_in_order(session, outcome.results.service_ids)
+    outcome.categories_by_slug = {c.slug: c for c in public.categories(session)}
+    outcome.software_by_slug = {s.slug: s for s in public.software_list(session)}
+    return outcome

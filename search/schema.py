@@ -1,0 +1,68 @@
+"""The Whoosh schema of offers (one document per offered service) and its analyzers.
+
+Free text is indexed twice, once per language analyzer (French and English stemming, both
+folding accents), because a host's description does not say which language it is in.
+"""
+
+from __future__ import annotations
+
+from whoosh import fields
+from whoosh.analysis import (
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.support.charset import accent_map
+
+LANGUAGES = ("fr", "en")
+# The words a query is split into; every analyzer below starts from the same tokens.
+WORD_PATTERN = r"\w+(?:[.\-]\w+)*"
+
+
+def analyzer(lang: str):
+    # Stop words and the stemmer expect accents, so folding comes last.
+    return (
+        RegexTokenizer(WORD_PATTERN)
+        | LowercaseFilter()
+        | StopFilter(lang=lang)
+        | StemFilter(lang=lang)
+        | CharsetFilter(accent_map)
+    )
+
+
+def _text(lang: str) -> fields.TEXT:
+    return fields.TEXT(analyzer=analyzer(lang), phrase=False)
+
+
+# Text fields, by weight: a word matching a title counts more than one in a description.
+TEXT_FIELDS = {
+    "title": 3.0,  # service name, organization name, software names
+    "keywords": 2.0,  # category names and aliases, software aliases, place
+    "body": 1.0,  # descriptions
+}
+FACETS = ("category", "software", "registration", "load", "price", "country", "language",
+          "legal_type")
+MULTI_VALUED = ("category", "language")
+
+
+def build_schema() -> fields.Schema:
+    schema = fields.Schema(
+        service_id=fields.NUMERIC(int, bits=64, stored=True, unique=True, sortable=True),
+        org_id=fields.NUMERIC(int, bits=64, sortable=True),
+        software=fields.ID(sortable=True),
+        category=fields.KEYWORD(scorable=False),
+        registration=fields.ID(sortable=True),
+        load=fields.ID(sortable=True),
+        price=fields.ID(sortable=True),
+        country=fields.ID(sortable=True),
+        language=fields.KEYWORD(scorable=False),
+        legal_type=fields.ID(sortable=True),
+        # The last day the offer is valid (date ordinal); offers past it drop out at query time.
+        ends=fields.NUMERIC(int, bits=32, sortable=True),
+    )
+    for name in TEXT_FIELDS:
+        for lang in LANGUAGES:
+            schema.add(f"{name}_{lang}", _text(lang))
+    return schema

@@ -1,0 +1,105 @@
+"""Reads a query against the catalogue: which software or categories does it name?
+
+"pad", "framapad", "visioconférence", "partage de fichiers" are aliases; "etherpda" and
+"jitis" are typos of them (optimal string alignment distance, so a swap of two letters is one
+edit). What the catalogue recognises ranks offers by software or category; the rest of the
+query is matched as text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from directory.catalog import normalize
+from directory.models import Category, Software
+
+MAX_PHRASE_WORDS = 4
+
+
+@dataclass(frozen=True)
+class Resolution:
+    software: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    leftover: tuple[str, ...] = ()  # words the catalogue did not recognise
+    recognised: tuple[str, ...] = ()  # the phrases it did, as typed (normalised)
+
+    @property
+    def empty(self) -> bool:
+        return not self.software and not self.categories
+
+
+@dataclass
+class Vocabulary:
+    # normalised alias → {("software"|"category", slug)}
+    entries: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+
+    @classmethod
+    def from_catalog(cls, categories: list[Category], software: list[Software]) -> Vocabulary:
+        vocabulary = cls()
+        for category in categories:
+            words = [category.slug.replace("-", " "), *category.name.values()]
+            for aliases in category.aliases.values():
+                words.extend(aliases)
+            vocabulary._add(words, ("category", category.slug))
+        for item in software:
+            vocabulary._add([item.slug, *item.name.values(), *item.aliases], ("software", item.slug))
+        return vocabulary
+
+    def _add(self, words: list[str], target: tuple[str, str]) -> None:
+        for word in words:
+            key = normalize(word)
+            if key:
+                self.entries.setdefault(key, set()).add(target)
+
+    def _lookup(self, phrase: str) -> set[tuple[str, str]]:
+        exact = self.entries.get(phrase)
+        if exact:
+            return exact
+        allowed = _allowed_edits(phrase)
+        if not allowed:
+            return set()
+        matches = process.extract(
+            phrase, self.entries.keys(), scorer=OSA.distance, score_cutoff=allowed, limit=None
+        )
+        if not matches:
+            return set()
+        best = min(distance for _key, distance, _index in matches)
+        found: set[tuple[str, str]] = set()
+        for key, distance, _index in matches:
+            if distance == best and _allowed_edits(key) >= distance:
+                found |= self.entries[key]
+        return found
+
+    def resolve(self, text: str) -> Resolution:
+        words = normalize(text).split()
+        software: set[str] = set()
+        categories: set[str] = set()
+        leftover: list[str] = []
+        recognised: list[str] = []
+        index = 0
+        while index < len(words):
+            for size in range(min(MAX_PHRASE_WORDS, len(words) - index), 0, -1):
+                phrase = " ".join(words[index : index + size])
+                targets = self._lookup(phrase)
+                if targets:
+                    for kind, slug in targets:
+                        (software if kind == "software" else categories).add(slug)
+                    recognised.append(phrase)
+                    index += size
+                    break
+            else:
+                leftover.append(words[index])
+                index += 1
+        return Resolution(frozenset(software), frozenset(categories), tuple(leftover),
+                          tuple(recognised))
+
+
+def _allowed_edits(phrase: str) -> int:
+    """Short words must match exactly ("pad", "bbb"); longer ones forgive one or two typos."""
+    length = len(phrase.replace(" ", ""))
+    if length < 5:
+        return 0
+    return 1 if length < 9 else 2

@@ -1,0 +1,199 @@
+"""Search relevance, filters and facets, fair rotation, and a missing index, on the demo data."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+
+import pytest
+
+from search import SearchParams, get_search
+
+# Each query must land on offers of the expected software (or of the expected task).
+RELEVANCE = [
+    ("pad", {"etherpad"}, None),
+    ("etherpad", {"etherpad"}, None),
+    ("etherpda", {"etherpad"}, None),
+    ("framapad", {"etherpad"}, None),
+    ("visio", None, "video-calls"),
+    ("visioconférence", None, "video-calls"),
+    ("video call", None, "video-calls"),
+    ("sondage", None, "polls"),
+    ("partage de fichiers", None, "file-sharing"),
+    ("tableur", None, "spreadsheets"),
+    ("jitsi", {"jitsi-meet"}, None),
+    ("jitis", {"jitsi-meet"}, None),
+    ("bbb", {"bigbluebutton"}, None),
+    ("doodle", None, "polls"),
+]
+
+
+def search(app, text="", page=1, day=None, **filters):
+    params = SearchParams(
+        text=text,
+        filters={k: tuple(v) if isinstance(v, list | tuple) else (v,) for k, v in filters.items()},
+        page=page,
+        per_page=20,
+        day=day,
+    )
+    with app.app_context():
+        return get_search().search(params)
+
+
+def top_services(app, results):
+    from directory import public
+    from directory.db import get_database
+
+    with get_database(app).session_scope() as session:
+        services = public.services_in_order(session, results.service_ids)
+        return [
+            (
+                s.software.slug if s.software else None,
+                {c.slug for c in s.categories},
+                s.organization_id,
+            )
+            for s in services
+        ]
+
+
+@pytest.mark.parametrize(("text", "software", "category"), RELEVANCE)
+def test_query_lands_on_the_right_software(demo_app, text, software, category):
+    results = search(demo_app, text)
+    assert results.total > 0, text
+    first_five = top_services(demo_app, results)[:5]
+    assert len(first_five) == min(5, results.total)
+    for slug, categories, _org in first_five:
+        if software:
+            assert slug in software, (text, first_five)
+        else:
+            assert category in categories, (text, first_five)
+
+
+def test_text_outside_the_catalogue_matches_names_and_places(demo_app):
+    results = search(demo_app, "nextcloud lyon")
+    assert results.total >= 1
+    rows = top_services(demo_app, results)
+    assert all(slug == "nextcloud" for slug, _c, _o in rows)
+
+
+def test_filters_narrow_results_to_the_facet_count(demo_app):
+    everything = search(demo_app, "pad")
+    counts = everything.facets["registration"]
+    assert sum(counts.values()) == everything.total
+    for value, count in counts.items():
+        narrowed = search(demo_app, "pad", registration=value)
+        assert narrowed.total == count
+        assert narrowed.facets["registration"] == {value: count}
+
+
+def test_multi_valued_facets_and_combined_filters(demo_app):
+    everything = search(demo_app)
+    french = everything.facets["language"]["fr"]
+    assert 0 < french <= everything.total
+    assert search(demo_app, language="fr").total == french
+    both = search(demo_app, language="fr", category="video-calls")
+    assert 0 < both.total <= everything.facets["category"]["video-calls"]
+    assert search(demo_app, country="FR", registration="none").total == search(
+        demo_app, country="FR", registration="none"
+    ).facets["country"]["FR"]
+
+
+def test_unknown_filter_values_give_no_results_not_errors(demo_app):
+    assert search(demo_app, "pad", country="ZZ").total == 0
+
+
+def test_rotation_is_stable_within_a_day_and_changes_across_days(demo_app):
+    day = date(2026, 11, 24)
+    first = search(demo_app, "pad", day=day).service_ids
+    assert search(demo_app, "pad", day=day).service_ids == first
+    orders = {tuple(search(demo_app, "pad", day=day + timedelta(days=n)).service_ids[:5])
+              for n in range(1, 8)}
+    assert len(orders) >= 5
+    firsts = {order[0] for order in orders}
+    assert len(firsts) >= 3, "the same host should not always come first"
+
+
+def test_paging_covers_every_result_once(demo_app):
+    day = date(2026, 11, 24)
+    first = search(demo_app, "", page=1, day=day)
+    seen = []
+    for page in range(1, first.pages + 1):
+        seen.extend(search(demo_app, "", page=page, day=day).service_ids)
+    assert len(seen) == len(set(seen)) == first.total
+
+
+def test_full_offers_never_come_before_open_ones_of_equal_fit(demo_app):
+    from directory.db import get_database
+    from directory.models import Service
+
+    results = search(demo_app, "", day=date(2026, 11, 24))
+    everything = []
+    for page in range(1, results.pages + 1):
+        everything.extend(search(demo_app, "", page=page, day=date(2026, 11, 24)).service_ids)
+    with get_database(demo_app).session_scope() as session:
+        loads = [session.get(Service, i).load for i in everything]
+    assert "full" in loads
+    first_full = loads.index("full")
+    assert all(load == "full" for load in loads[first_full:])
+
+
+def test_ended_services_are_not_offered(demo_app):
+    from sqlmodel import select
+
+    from directory.db import get_database
+    from directory.models import Service
+
+    with get_database(demo_app).session_scope() as session:
+        ended = session.exec(select(Service).where(Service.enddate < date.today())).all()
+        over = session.exec(select(Service).where(Service.status == "over")).all()
+    assert ended and over
+    shown = set()
+    results = search(demo_app)
+    for page in range(1, results.pages + 1):
+        shown.update(search(demo_app, page=page).service_ids)
+    assert not {s.id for s in ended + over} & shown
+
+
+def test_missing_index_degrades_then_rebuild_restores(demo_app, client, runner):
+    before = client.get("/search?q=pad")
+    assert before.status_code == 200
+    shutil.rmtree(demo_app.config["PORTEE_INDEX_DIR"])
+
+    page = client.get("/search?q=pad", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    assert b"Search is unavailable for a moment" in page.data
+    assert client.get("/").status_code == 200
+    api = client.get("/api/v1/search?q=pad")
+    assert api.status_code == 503
+    assert api.get_json()["error"] == "search_unavailable"
+
+    result = runner.invoke(args=["search", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "offers indexed" in result.output
+    after = client.get("/api/v1/search?q=pad")
+    assert after.status_code == 200
+    assert after.get_json()["total"] == search(demo_app, "pad").total > 0
+
+
+def test_locked_index_does_not_break_writes(demo_app):
+    """A commit while another writer holds the lock keeps the database change."""
+    from whoosh import index as whoosh_index
+
+    from directory.db import get_database
+    from directory.models import Organization
+    from search import index as search_index
+
+    search_index.LOCK_TIMEOUT, saved = 0.1, search_index.LOCK_TIMEOUT
+    ix = whoosh_index.open_dir(demo_app.config["PORTEE_INDEX_DIR"], indexname="offers")
+    writer = ix.writer()
+    try:
+        with get_database(demo_app).session_scope() as session:
+            organization = session.get(Organization, 1)
+            organization.description = "Changed while the index was locked"
+            session.add(organization)
+            session.commit()
+    finally:
+        writer.cancel()
+        search_index.LOCK_TIMEOUT = saved
+    with get_database(demo_app).session_scope() as session:
+        assert session.get(Organization, 1).description == "Changed while the index was locked"
