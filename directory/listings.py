@@ -83,9 +83,7 @@ def unique_slug(session: Session, name: str, model=Organization) -> str:
 
 
 def create_organization(session: Session, name: str, membership: str) -> Organization:
-    organization = Organization(
-        name=name, slug=unique_slug(session, name), membership=membership
-    )
+    organization = Organization(name=name, slug=unique_slug(session, name), membership=membership)
     session.add(organization)
     session.flush()
     return organization

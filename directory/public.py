@@ -86,9 +86,7 @@ def category(session: Session, slug: str) -> Category | None:
 
 
 def software_list(session: Session) -> list[Software]:
-    return list(
-        session.exec(select(Software).options(selectinload(Software.categories))).all()
-    )
+    return list(session.exec(select(Software).options(selectinload(Software.categories))).all())
 
 
 def software(session: Session, slug: str) -> Software | None:

@@ -10,7 +10,12 @@ PATH = "translations/en/LC_MESSAGES/messages.po"
 with open(PATH, "rb") as handle:
     catalog = read_po(handle)
 for message in catalog:
-    if message.id and not message.string:
+    if not message.id:
+        continue
+    if isinstance(message.id, tuple):  # plural: singular and plural forms are the English ones
+        if not all(message.string or ()):
+            message.string = message.id
+    elif not message.string:
         message.string = message.id
     message.flags.discard("fuzzy")
 with open(PATH, "wb") as handle:

@@ -83,5 +83,3 @@ def init_app(app: Flask) -> SearchService:
 
 def get_search() -> SearchService:
     return current_app.extensions[EXTENSION_KEY]
-
-

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from babel import Locale
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
@@ -60,7 +59,9 @@ def document(service: Service, organization: Organization) -> dict:
     for lang in LANGUAGES:
         country = Locale(lang).territories.get(organization.country_code or "", "")
         doc[f"title_{lang}"] = _join(
-            service.name, organization.name, software.name.get(lang) if software else None,
+            service.name,
+            organization.name,
+            software.name.get(lang) if software else None,
             service.software_declared,
         )
         keywords = [organization.address, country]
@@ -71,7 +72,8 @@ def document(service: Service, organization: Organization) -> dict:
             keywords.extend(software.aliases)
         doc[f"keywords_{lang}"] = _join(*keywords)
         doc[f"body_{lang}"] = _join(
-            service.description, organization.description,
+            service.description,
+            organization.description,
             software.description.get(lang) if software else None,
         )
     return doc

@@ -15,7 +15,6 @@ from pathlib import Path
 from sqlmodel import Session
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
-from whoosh.query import Term
 
 from search.documents import documents_for, offers_of
 from search.schema import build_schema

@@ -47,7 +47,11 @@ class BestOf(q.DisjunctionMax):
     def _matcher(self, subs, searcher, context):
         reader = searcher.reader()
         return self._tree_matcher(
-            subs, _BestOfMatcher, searcher, context, lambda sub: sub.estimate_size(reader),
+            subs,
+            _BestOfMatcher,
+            searcher,
+            context,
+            lambda sub: sub.estimate_size(reader),
             tiebreak=self.tiebreak,
         )
 
@@ -123,9 +127,7 @@ def run_search(index, vocabulary: Vocabulary, params: SearchParams, salt: str) -
     today = params.day or date.today()
     seed = daily_seed(today, salt)
     query, resolution = build_query(params.text, vocabulary)
-    facets = {
-        name: sorting.FieldFacet(name, allow_overlap=name in MULTI_VALUED) for name in FACETS
-    }
+    facets = {name: sorting.FieldFacet(name, allow_overlap=name in MULTI_VALUED) for name in FACETS}
     with index.searcher(_CONSTANT) as searcher:
         results = searcher.search(
             query,

@@ -42,8 +42,16 @@ TEXT_FIELDS = {
     "keywords": 2.0,  # category names and aliases, software aliases, place
     "body": 1.0,  # descriptions
 }
-FACETS = ("category", "software", "registration", "load", "price", "country", "language",
-          "legal_type")
+FACETS = (
+    "category",
+    "software",
+    "registration",
+    "load",
+    "price",
+    "country",
+    "language",
+    "legal_type",
+)
 MULTI_VALUED = ("category", "language")
 
 

@@ -45,7 +45,9 @@ class Vocabulary:
                 words.extend(aliases)
             vocabulary._add(words, ("category", category.slug))
         for item in software:
-            vocabulary._add([item.slug, *item.name.values(), *item.aliases], ("software", item.slug))
+            vocabulary._add(
+                [item.slug, *item.name.values(), *item.aliases], ("software", item.slug)
+            )
         return vocabulary
 
     def _add(self, words: list[str], target: tuple[str, str]) -> None:
@@ -55,7 +57,7 @@ class Vocabulary:
                 self.entries.setdefault(key, set()).add(target)
 
     def _lookup(self, phrase: str) -> set[tuple[str, str]]:
-        exact = self.entries.get(phrase)
+        exact = self.entries.get(phrase) or self.entries.get(_singular(phrase))
         if exact:
             return exact
         allowed = _allowed_edits(phrase)
@@ -93,8 +95,16 @@ class Vocabulary:
             else:
                 leftover.append(words[index])
                 index += 1
-        return Resolution(frozenset(software), frozenset(categories), tuple(leftover),
-                          tuple(recognised))
+        return Resolution(
+            frozenset(software), frozenset(categories), tuple(leftover), tuple(recognised)
+        )
+
+
+def _singular(phrase: str) -> str:
+    """ "pads" → "pad", "video calls" → "video call": the plural s/x of French and English."""
+    return " ".join(
+        word[:-1] if len(word) > 3 and word[-1] in "sx" else word for word in phrase.split()
+    )
 
 
 def _allowed_edits(phrase: str) -> int:

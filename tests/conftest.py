@@ -11,43 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from app import create_app
-from directory.catalog import load_catalog
-from directory.cli import DEMO_FEDERATION, DEMO_HOSTS, upgrade_database
+from directory.cli import DEMO_HOSTS
 from directory.db import get_database
-from directory.feeds.fetch import DirectoryTransport, Fetcher
-from directory.feeds.runner import run_federation_import
+from support import import_demo, make_app, prepare
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def make_app(folder: Path, **overrides):
-    config = {
-        "TESTING": True,
-        "DATABASE_URL": f"sqlite:///{folder / 'portee.sqlite3'}",
-        "PORTEE_INDEX_DIR": str(folder / "index"),
-        "SECRET_KEY": "test-secret",
-        "PORTEE_FETCH_ALLOW_PRIVATE": True,
-    }
-    config.update(overrides)
-    return create_app(config)
-
-
-def prepare(app) -> None:
-    """What `flask directory init` does: schema at head, catalogue, empty index."""
-    with app.app_context():
-        upgrade_database(app)
-        with get_database(app).session_scope() as session:
-            load_catalog(session)
-            session.commit()
-        app.extensions["portee.search"].ensure_index()
-
-
-def import_demo(app, hosts: Path = DEMO_HOSTS):
-    with Fetcher(transport=DirectoryTransport(hosts)) as fetcher:
-        return run_federation_import(
-            get_database(app), fetcher, DEMO_FEDERATION, trigger="test", workers=4
-        )
+__all__ = ["import_demo", "make_app", "prepare"]
 
 
 @pytest.fixture
@@ -95,3 +63,29 @@ def demo_hosts(tmp_path) -> Path:
     target = tmp_path / "hosts"
     shutil.copytree(DEMO_HOSTS, target)
     return target
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh, empty PostgreSQL database (scripts/with-postgres starts the server).
+
+    Skipped where no server is given, except in CI, where PostgreSQL must be tested.
+    """
+    import os
+    import uuid
+
+    import sqlalchemy as sa
+
+    admin_url = os.environ.get("PORTEE_TEST_POSTGRES_URL")
+    if not admin_url:
+        if os.environ.get("CI"):
+            pytest.fail("PORTEE_TEST_POSTGRES_URL is not set: run the tests through `make test`")
+        pytest.skip("no PostgreSQL server (run the tests through `make test`)")
+    name = f"portee_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield admin_url.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()

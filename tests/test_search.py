@@ -93,9 +93,10 @@ def test_multi_valued_facets_and_combined_filters(demo_app):
     assert search(demo_app, language="fr").total == french
     both = search(demo_app, language="fr", category="video-calls")
     assert 0 < both.total <= everything.facets["category"]["video-calls"]
-    assert search(demo_app, country="FR", registration="none").total == search(
-        demo_app, country="FR", registration="none"
-    ).facets["country"]["FR"]
+    assert (
+        search(demo_app, country="FR", registration="none").total
+        == search(demo_app, country="FR", registration="none").facets["country"]["FR"]
+    )
 
 
 def test_unknown_filter_values_give_no_results_not_errors(demo_app):
@@ -106,8 +107,10 @@ def test_rotation_is_stable_within_a_day_and_changes_across_days(demo_app):
     day = date(2026, 11, 24)
     first = search(demo_app, "pad", day=day).service_ids
     assert search(demo_app, "pad", day=day).service_ids == first
-    orders = {tuple(search(demo_app, "pad", day=day + timedelta(days=n)).service_ids[:5])
-              for n in range(1, 8)}
+    orders = {
+        tuple(search(demo_app, "pad", day=day + timedelta(days=n)).service_ids[:5])
+        for n in range(1, 8)
+    }
     assert len(orders) >= 5
     firsts = {order[0] for order in orders}
     assert len(firsts) >= 3, "the same host should not always come first"

@@ -41,9 +41,7 @@ def read_catalog(path: Path = CATALOG_PATH) -> dict:
 def load_catalog(session: Session, path: Path = CATALOG_PATH) -> LoadSummary:
     """Insert or update every entry of the reference file; the caller commits."""
     data = read_catalog(path)
-    categories: dict[str, Category] = {
-        c.slug: c for c in session.exec(select(Category)).all()
-    }
+    categories: dict[str, Category] = {c.slug: c for c in session.exec(select(Category)).all()}
     for position, entry in enumerate(data["categories"]):
         category = categories.get(entry["slug"]) or Category(slug=entry["slug"])
         category.position = position

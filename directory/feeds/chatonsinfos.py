@@ -242,8 +242,13 @@ def _organization(keys: _Keys, url: str) -> OrganizationRecord:
     if fields["enddate"] and fields["enddate"] <= date.today():
         fields["status"] = "closed"
     email = keys.get("organization.contact.email")
-    fields["contact_email"] = v.clean_email(email.key, email.value, email.line, w) if email else None
-    code, country_name = keys.get("organization.country.code"), keys.get("organization.country.name")
+    fields["contact_email"] = (
+        v.clean_email(email.key, email.value, email.line, w) if email else None
+    )
+    code, country_name = (
+        keys.get("organization.country.code"),
+        keys.get("organization.country.name"),
+    )
     fields["country_code"] = (
         v.clean_country(
             "organization.country.code",

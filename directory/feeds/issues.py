@@ -64,6 +64,7 @@ class ParseError(ValueError):
         self.warnings = warnings or []
         super().__init__("; ".join(issue.message for issue in errors))
 
+
 # What a fetch can report (same shape, so hosts read them the same way).
 MESSAGES.update(
     {

@@ -179,8 +179,12 @@ def reconcile_organization(
         return None
     if fresh and org_outcome.parsed is not None:
         listings.set_fields(
-            session, organization, org_outcome.parsed.record.fields, "file",
-            at=at, source_id=org_source.id,
+            session,
+            organization,
+            org_outcome.parsed.record.fields,
+            "file",
+            at=at,
+            source_id=org_source.id,
         )
     current_urls = set()
     for service_outcome in bundle.services:
@@ -218,8 +222,10 @@ def _reconcile_service(
         values = dict(record.fields, software_id=software.id if software else None)
         listings.set_fields(session, service, values, "file", at=at, source_id=source.id)
         listings.set_service_categories(session, service, software.categories if software else [])
-        listings.restore_service(session, service)
         source.service_id = service.id
+    if service is not None and not outcome.failed:
+        # Listed again in its organization's file (even unchanged): offered again.
+        listings.restore_service(session, service)
     record_attempt(session, run, source, outcome, at)
 
 

@@ -42,10 +42,12 @@ def fetch_and_parse(
     fetcher: Fetcher, url: str, subs_key: str | None, expected: str, known: Known | None
 ) -> FileOutcome:
     result = fetcher.fetch(
-        url, etag=known.etag if known else None, last_modified=known.last_modified if known else None
+        url,
+        etag=known.etag if known else None,
+        last_modified=known.last_modified if known else None,
     )
-    outcome = FileOutcome(url=result.url if result.ok else url, subs_key=subs_key, fetch=result)
-    outcome.url = url  # identity is the address listed in subs, not where redirects led
+    # Identity is the address listed in subs, not where redirects led.
+    outcome = FileOutcome(url=url, subs_key=subs_key, fetch=result)
     if result.ok and not result.not_modified and result.content is not None:
         outcome.content_hash = content_hash(result.content)
         try:
@@ -80,7 +82,8 @@ def _bundle(fetcher: Fetcher, url: str, subs_key: str, known: dict[str, Known]):
         record = organization.parsed.record
         assert isinstance(record, OrganizationRecord)
         subs = [(sub.key, sub.url) for sub in record.subs]
-    elif organization.fetch.not_modified and url in known:
+    elif url in known:
+        # Unchanged (304) or unreadable: its services are still those of its last good file.
         subs = list(known[url].children)
     else:
         subs = []
@@ -135,8 +138,13 @@ def run_federation_import(
                 run = session.get(ImportRun, run_id)
                 fed_source = session.get(Source, fed_source_id)
                 reconcile_organization(
-                    session, run, fed_source, bundle, resolver,
-                    membership=membership, at=utcnow(),
+                    session,
+                    run,
+                    fed_source,
+                    bundle,
+                    resolver,
+                    membership=membership,
+                    at=utcnow(),
                 )
                 session.commit()
             if on_progress:

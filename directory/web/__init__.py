@@ -27,9 +27,9 @@ def select_locale() -> str:
     chosen = request.cookies.get(LOCALE_COOKIE)
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
 
 
 def _security_headers(response):
@@ -63,13 +63,15 @@ def _not_found(_error):
     if request.path.startswith("/api/"):
         return {"error": "not_found"}, 404
     return render_template(
-        "errors.html", title=_l("Page not found"),
+        "errors.html",
+        title=_l("Page not found"),
         message=_l("There is nothing at this address. The host may have left the directory."),
     ), 404
 
 
 def _server_error(_error):
     return render_template(
-        "errors.html", title=_l("Something went wrong"),
+        "errors.html",
+        title=_l("Something went wrong"),
         message=_l("An error occurred on our side. Please try again later."),
     ), 500

@@ -61,8 +61,10 @@ def search():
         args.add("language", value)
     outcome = run(params_from(args))
     if outcome.unavailable:
-        return jsonify(error="search_unavailable",
-                       message="The search index is being rebuilt; try again shortly."), 503
+        return jsonify(
+            error="search_unavailable",
+            message="The search index is being rebuilt; try again shortly.",
+        ), 503
     results = outcome.results
     return jsonify(
         query=outcome.params.text,
@@ -80,9 +82,7 @@ def search():
 def organization(slug: str):
     item = public.public_organization(get_session(), slug) or abort(404)
     data = _organization_json(item)
-    data["services"] = [
-        dict(_service_json(s), ended=public.has_ended(s)) for s in item.services
-    ]
+    data["services"] = [dict(_service_json(s), ended=public.has_ended(s)) for s in item.services]
     return jsonify(data)
 
 

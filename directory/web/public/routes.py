@@ -21,7 +21,9 @@ def home():
     outcome = run(SearchParams(per_page=1))
     counts = outcome.results.facets.get("category", {}) if outcome.results else {}
     return render_template(
-        "public/home.html", categories=public.categories(get_session()), counts=counts,
+        "public/home.html",
+        categories=public.categories(get_session()),
+        counts=counts,
         unavailable=outcome.unavailable,
     )
 

@@ -1,0 +1,177 @@
+"""The public site and the JSON API through the WSGI app: pages, languages, headers, errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlmodel import select
+
+from directory.db import get_database
+from directory.models import Organization
+
+PAGES = [
+    "/",
+    "/search",
+    "/search?q=pad",
+    "/search?q=visio&registration=none",
+    "/categories/",
+    "/categories/video-calls",
+    "/software/",
+    "/software/etherpad",
+]
+
+
+def an_organization(app) -> Organization:
+    with get_database(app).session_scope() as session:
+        return session.exec(
+            select(Organization).where(Organization.slug == "le-chaton-libre")
+        ).one()
+
+
+@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize(
+    ("accept", "lang", "word"),
+    [("fr-FR,fr;q=0.9", "fr", "Rechercher"), ("en-GB,en;q=0.8", "en", "Search")],
+)
+def test_pages_render_in_both_languages(client, path, accept, lang, word):
+    response = client.get(path, headers={"Accept-Language": accept})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert f'<html lang="{lang}">' in html
+    assert word in html
+
+
+def test_default_language_is_french(client):
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="fr">' in html
+
+
+def test_language_switch_remembers_the_choice(client):
+    response = client.get("/language/en?next=/categories/", headers={"Accept-Language": "fr"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/categories/"
+    html = client.get("/categories/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert '<html lang="en">' in html and "Tasks" in html
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "javascript:x"])
+def test_language_switch_never_redirects_elsewhere(client, target):
+    response = client.get("/language/fr", query_string={"next": target})
+    assert response.headers["Location"] == "/"
+
+
+def test_category_names_are_translated_data(client):
+    fr = client.get("/categories/video-calls", headers={"Accept-Language": "fr"})
+    en = client.get("/categories/video-calls", headers={"Accept-Language": "en"})
+    assert "<h1>Visioconférence</h1>" in fr.get_data(as_text=True)
+    assert "<h1>Video calls</h1>" in en.get_data(as_text=True)
+
+
+def test_results_page_has_facets_counts_and_pagination(client):
+    html = client.get("/search?q=", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    total = int(re.search(r"(\d+) offers", html).group(1))
+    assert total > 200
+    assert "Next page" in html and "Page 1 of" in html
+    assert "No account needed" in html
+    page2 = client.get("/search?q=&page=2", headers={"Accept-Language": "en"})
+    assert "Previous page" in page2.get_data(as_text=True)
+
+
+def test_facet_link_filters_the_results(client):
+    html = client.get("/search?q=visio", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    before = int(re.search(r"(\d+) offers", html).group(1))
+    link = re.search(r'href="(/search\?q=visio&amp;registration=none)"', html)
+    assert link
+    filtered = client.get(link.group(1).replace("&amp;", "&"), headers={"Accept-Language": "en"})
+    after = int(re.search(r"(\d+) offers?", filtered.get_data(as_text=True)).group(1))
+    assert 0 < after < before
+
+
+def test_organization_page_says_where_each_value_comes_from(demo_app, client):
+    organization = an_organization(demo_app)
+    html = client.get(f"/hosts/{organization.slug}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    assert organization.name in html
+    assert "declared in the host's file" in html.replace("&#39;", "'")
+    assert re.search(r"set (\d+ seconds?|\d+ minutes?|\d+ hours?) ago", html)
+    assert "Pad du Chaton Libre" in html
+
+
+def test_ended_services_stay_on_their_host_page(client):
+    # Cigogne Libre's spreadsheet ended in 2023; its file still lists it.
+    html = client.get("/hosts/cigogne-libre", headers={"Accept-Language": "en"})
+    assert html.status_code == 200
+    assert "This service has ended" in html.get_data(as_text=True)
+
+
+def test_candidates_and_unknown_hosts_are_not_public(demo_app, client):
+    with get_database(demo_app).session_scope() as session:
+        organization = session.exec(select(Organization)).first()
+        organization.membership = "candidate"
+        session.add(organization)
+        session.commit()
+        slug = organization.slug
+    assert client.get(f"/hosts/{slug}").status_code == 404
+    assert client.get(f"/api/v1/organizations/{slug}").status_code == 404
+    assert client.get("/hosts/nobody").status_code == 404
+    assert client.get("/categories/nothing").status_code == 404
+    api = client.get("/api/v1/search?q=&per_page=500").get_json()
+    assert slug not in {r["organization"]["slug"] for r in api["results"]}
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_api_search(client):
+    data = client.get("/api/v1/search?q=pad&lang=fr&page=1").get_json()
+    assert data["total"] > 0 and data["page"] == 1
+    assert data["filters"] == {"language": ["fr"]}
+    first = data["results"][0]
+    assert first["software"]["slug"] == "etherpad"
+    assert {"organization", "name", "url", "categories", "registration", "load"} <= set(first)
+    assert set(data["facets"]) >= {
+        "category",
+        "software",
+        "registration",
+        "load",
+        "price",
+        "country",
+        "language",
+        "legal_type",
+    }
+    assert data["facets"]["language"]["fr"] == data["total"]
+
+
+def test_api_organization(demo_app, client):
+    organization = an_organization(demo_app)
+    data = client.get(f"/api/v1/organizations/{organization.slug}").get_json()
+    assert data["name"] == organization.name
+    assert data["country"] == "FR"
+    assert any(s["software"]["slug"] == "etherpad" for s in data["services"])
+    assert client.get("/api/v1/organizations/nobody").get_json() == {"error": "not_found"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=abc",
+        "page=-4",
+        "page=99999",
+        "country=<script>",
+        "q=" + "x" * 5000,
+        "q=%00",
+        "q=(((",
+        "q=*",
+    ],
+)
+def test_odd_input_never_breaks_search(client, query):
+    assert client.get(f"/search?{query}").status_code == 200
+    assert client.get(f"/api/v1/search?{query}").status_code == 200
