@@ -13,13 +13,14 @@ from flask.cli import AppGroup
 from directory.catalog import load_catalog
 from directory.db import get_database
 from directory.feeds.fetch import DirectoryTransport, Fetcher
-from directory.feeds.runner import run_federation_import
+from directory.feeds.runner import due_federations, run_federation_import
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_HOSTS = ROOT / "demo" / "hosts"
 DEMO_FEDERATION = "https://federation.portee.example/chatonsinfos/federation.properties"
 
 directory_cli = AppGroup("directory", help="The directory's database, catalogue and demo data.")
+feeds_cli = AppGroup("feeds", help="The importer of hosts' published metadata.")
 search_cli = AppGroup("search", help="The derived search index.")
 
 
@@ -80,6 +81,26 @@ def demo_command() -> None:
         import_with_progress(DEMO_FEDERATION, fetcher, trigger="demo")
 
 
+@feeds_cli.command("import")
+@click.argument("url")
+def import_command(url: str) -> None:
+    """Import every organization listed by the federation file at URL (members: the federation
+    vouches for them)."""
+    with Fetcher.from_config(current_app.config) as fetcher:
+        import_with_progress(url, fetcher, trigger="cli")
+
+
+@feeds_cli.command("refresh")
+def refresh_command() -> None:
+    """Import again every federation whose sources are due (for a cron job or a timer)."""
+    due = due_federations(get_database())
+    if not due:
+        click.echo("Nothing is due.")
+    with Fetcher.from_config(current_app.config) as fetcher:
+        for url in due:
+            import_with_progress(url, fetcher, trigger="refresh")
+
+
 @search_cli.command("rebuild")
 def rebuild_command() -> None:
     """Rebuild the search index from the database (the database is the truth)."""
@@ -100,4 +121,5 @@ def rebuild_command() -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(directory_cli)
+    app.cli.add_command(feeds_cli)
     app.cli.add_command(search_cli)

@@ -215,3 +215,31 @@ def test_import_command_shows_progress_and_a_summary(app):
     assert result.exit_code == 0, result.output
     assert "Importing organizations" in result.output
     assert "files read" in result.output and "1 failed" in result.output
+
+
+def test_refresh_imports_only_what_is_due(app, demo_hosts):
+    from datetime import timedelta
+
+    from directory.feeds.runner import due_federations
+    from directory.timeutil import utcnow
+
+    database = get_database(app)
+    assert due_federations(database) == []
+    import_demo(app, demo_hosts)
+    assert due_federations(database) == []
+    later = utcnow() + timedelta(hours=7)
+    assert due_federations(database, now=later) == [
+        "https://federation.portee.example/chatonsinfos/federation.properties"
+    ]
+
+
+def test_an_html_page_instead_of_a_file_is_refused_clearly(app, demo_hosts):
+    import_demo(app, demo_hosts)
+    (demo_hosts / CHATONLIBRE / "organization.properties").write_text(
+        "<!DOCTYPE html><html><body>Welcome to nginx!</body></html>", encoding="utf-8"
+    )
+    import_demo(app, demo_hosts)
+    with get_database(app).session_scope() as session:
+        source = session.exec(select(Source).where(Source.url == ORG_URL)).one()
+        assert source.last_error == "expected a ChatonsInfos file, but the server sent a web page"
+        assert organization_by_source(session).name == "Le Chaton Libre"

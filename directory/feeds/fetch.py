@@ -1,23 +1,36 @@
-"""Fetching published files: conditional GET, size cap, redirect cap, bounded time.
+"""Fetching published files safely: the importer's only door to the network.
 
-`Fetcher` speaks HTTP through an httpx transport. The demo plugs in `DirectoryTransport`,
-which serves a folder of the repository as if each sub-folder were a web site, so the demo
-goes through the same importer as any host.
+Conditional GET (ETag, Last-Modified), a size cap counted on the wire and after decompression,
+per-operation timeouts plus a total deadline (a server trickling one byte every few seconds is
+cut off), at most 5 redirects followed by hand so that each hop is checked again, and every
+connection through guard.GuardedBackend. The demo plugs in `DirectoryTransport`, which serves a
+folder of the repository as if each sub-folder were a web site.
 """
 
 from __future__ import annotations
 
 import hashlib
 import mimetypes
+import ssl
+import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from urllib.parse import urljoin, urlsplit
 
+import certifi
+import httpcore
 import httpx
 
+from directory.feeds.guard import AddressPolicy, GuardedBackend, Refused
 from directory.feeds.issues import Issue
 
-USER_AGENT = "Portee/0.1 (+https://portee.example/about; directory of CHATONS-style hosts)"
+USER_AGENT = "Portee/0.1 (directory of CHATONS-style hosts; +https://portee.example/about)"
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+MAX_REDIRECTS = 5
+TIMEOUT = httpx.Timeout(connect=5.0, read=10.0, write=10.0, pool=5.0)
+DEADLINE = 30.0
+_REDIRECTS = (301, 302, 303, 307, 308)
 
 
 @dataclass
@@ -25,6 +38,7 @@ class FetchResult:
     url: str
     status: int | None = None
     content: bytes | None = None
+    content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
     error: Issue | None = None
@@ -38,26 +52,50 @@ class FetchResult:
         return self.error is None and self.status is not None and self.status < 400
 
 
+class GuardedTransport(httpx.HTTPTransport):
+    """httpx's transport with a connection pool whose sockets go through the guard.
+
+    httpx 0.28 has no public way to give HTTPTransport a network backend, so the pool is
+    replaced (security.md §1, option a); tests/test_fetch.py proves the guard is in the path.
+    """
+
+    def __init__(self, policy: AddressPolicy) -> None:
+        super().__init__(retries=0)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=ssl.create_default_context(cafile=certifi.where()),
+            max_connections=20,
+            max_keepalive_connections=10,
+            keepalive_expiry=5.0,
+            network_backend=GuardedBackend(policy),
+        )
+
+
 class Fetcher:
-    """One HTTP client shared by every fetch of an import run (httpx clients are thread-safe)."""
+    """One HTTP client for a whole import run (httpx clients are thread-safe)."""
 
     def __init__(
         self,
         transport: httpx.BaseTransport | None = None,
         *,
+        policy: AddressPolicy | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
-        timeout: float = 10.0,
-        max_redirects: int = 5,
+        deadline: float = DEADLINE,
+        timeout: httpx.Timeout = TIMEOUT,
     ) -> None:
+        self.policy = policy or AddressPolicy()
         self.max_bytes = max_bytes
+        self.deadline = deadline
         self.client = httpx.Client(
-            transport=transport,
-            timeout=httpx.Timeout(timeout, connect=5.0),
-            follow_redirects=True,
-            max_redirects=max_redirects,
-            headers={"User-Agent": USER_AGENT},
+            transport=transport or GuardedTransport(self.policy),
+            timeout=timeout,
+            follow_redirects=False,
+            trust_env=False,  # no proxies or .netrc from the environment
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
         )
-        self.max_redirects = max_redirects
+
+    @classmethod
+    def from_config(cls, config) -> Fetcher:
+        return cls(policy=AddressPolicy(allow_private=bool(config["PORTEE_FETCH_ALLOW_PRIVATE"])))
 
     def close(self) -> None:
         self.client.close()
@@ -69,46 +107,125 @@ class Fetcher:
         self.close()
 
     def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None):
+        """GET `url`; never raises for what a remote server does, it reports it in `error`."""
+        started = time.monotonic()
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        current = url
         try:
-            with self.client.stream("GET", url, headers=headers) as response:
-                result = FetchResult(
-                    url=str(response.url),
-                    status=response.status_code,
-                    etag=response.headers.get("ETag"),
-                    last_modified=response.headers.get("Last-Modified"),
-                )
-                if response.status_code == 304:
-                    return result
-                if response.status_code >= 400:
-                    result.error = Issue("http_status", params={"status": response.status_code})
-                    return result
-                result.content = self._read_capped(response, result)
-                return result
-        except httpx.TooManyRedirects:
-            return FetchResult(url, error=Issue("too_many_redirects", params={"limit": 5}))
+            for _hop in range(MAX_REDIRECTS + 1):
+                self.policy.check_url(current)
+                with self.client.stream("GET", current, headers=headers) as response:
+                    if response.status_code in _REDIRECTS and "Location" in response.headers:
+                        target = urljoin(current, response.headers["Location"])
+                        if urlsplit(current).scheme == "https" and target.startswith("http:"):
+                            return _failed(url, "insecure_redirect", value=target)
+                        current = target
+                        continue
+                    return self._read(url, response, started)
+            return _failed(url, "too_many_redirects", limit=MAX_REDIRECTS)
+        except Refused as refused:
+            code = refused.code
+            if current != url and code in ("blocked_url", "blocked_address"):
+                code = "redirect_blocked"
+            return _failed(url, code, **refused.params)
+        except httpx.ConnectTimeout:
+            return _failed(url, "connect_timeout")
         except httpx.TimeoutException:
-            return FetchResult(url, error=Issue("timeout"))
+            return _failed(url, "timeout")
+        except httpx.ConnectError as exc:
+            if isinstance(exc.__cause__, Refused):
+                return _failed(url, exc.__cause__.code, **exc.__cause__.params)
+            if "CERTIFICATE" in str(exc).upper():
+                return _failed(url, "tls")
+            return _failed(url, "connect_failed")
         except httpx.HTTPError as exc:
-            return FetchResult(url, error=Issue("network", params={"detail": type(exc).__name__}))
+            return _failed(url, "network", detail=type(exc).__name__)
 
-    def _read_capped(self, response: httpx.Response, result: FetchResult) -> bytes | None:
-        declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+    def _read(self, url: str, response: httpx.Response, started: float) -> FetchResult:
+        result = FetchResult(
+            url=str(response.url),
+            status=response.status_code,
+            content_type=response.headers.get("Content-Type"),
+            etag=response.headers.get("ETag"),
+            last_modified=response.headers.get("Last-Modified"),
+        )
+        if response.status_code == 304:
+            return result
+        if response.status_code >= 400:
+            result.error = Issue("http_status", params={"status": response.status_code})
+            return result
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
             result.error = Issue("too_large", params={"limit": _size(self.max_bytes)})
-            return None
-        chunks, total = [], 0
-        for chunk in response.iter_bytes():
-            total += len(chunk)
-            if total > self.max_bytes:
+            return result
+        encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+        if encoding not in ("identity", "", "gzip", "x-gzip", "deflate"):
+            result.error = Issue("bad_encoding", params={"value": encoding})
+            return result
+        decoder = _Decoder(encoding, self.max_bytes)
+        raw_total = 0
+        for chunk in response.iter_raw():
+            raw_total += len(chunk)
+            if raw_total > self.max_bytes or decoder.feed(chunk):
                 result.error = Issue("too_large", params={"limit": _size(self.max_bytes)})
-                return None
-            chunks.append(chunk)
-        return b"".join(chunks)
+                return result
+            if time.monotonic() - started > self.deadline:
+                result.error = Issue("too_slow", params={"limit": int(self.deadline)})
+                return result
+        try:
+            result.content = decoder.finish()
+        except zlib.error:
+            result.error = Issue("bad_encoding", params={"value": encoding})
+            return result
+        if not result.content:
+            result.error = Issue("empty")
+        return result
+
+
+class _Decoder:
+    """gzip/deflate decoded with a bound (httpx's decoders decompress without one)."""
+
+    def __init__(self, encoding: str, limit: int) -> None:
+        self.limit = limit
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.zlib = None
+        if encoding in ("gzip", "x-gzip"):
+            self.zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self.zlib = zlib.decompressobj()
+
+    def feed(self, chunk: bytes) -> bool:
+        """Add a chunk; True when the decoded size went over the limit."""
+        if self.zlib is None:
+            return self._keep(chunk)
+        data = chunk
+        while data:
+            out = self.zlib.decompress(data, self.limit + 1 - self.size)
+            if self._keep(out):
+                return True
+            data = self.zlib.unconsumed_tail
+        return False
+
+    def _keep(self, data: bytes) -> bool:
+        self.size += len(data)
+        self.parts.append(data)
+        return self.size > self.limit
+
+    def finish(self) -> bytes:
+        if self.zlib is not None:
+            self.parts.append(self.zlib.flush())
+            if not self.zlib.eof and self.size:
+                raise zlib.error("truncated compressed body")
+        return b"".join(self.parts)
+
+
+def _failed(url: str, code: str, **params) -> FetchResult:
+    return FetchResult(url, error=Issue(code, params=params))
 
 
 def _size(count: int) -> str:
@@ -135,6 +252,6 @@ class DirectoryTransport(httpx.BaseTransport):
         kind = "text/plain; charset=utf-8"
         if path.suffix != ".properties":
             kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return httpx.Response(
-            200, headers={"ETag": etag, "Content-Type": kind}, content=body, request=request
-        )
+        # A stream, not content: the fetcher reads raw bytes, as from a network response.
+        headers = {"ETag": etag, "Content-Type": kind, "Content-Length": str(len(body))}
+        return httpx.Response(200, headers=headers, stream=httpx.ByteStream(body), request=request)

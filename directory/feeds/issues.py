@@ -70,9 +70,20 @@ MESSAGES.update(
     {
         "http_status": "the server answered {status}",
         "too_large": "the file is larger than the limit of {limit}",
+        "too_slow": "the download took longer than {limit} seconds",
         "timeout": "the server did not answer in time",
-        "network": "the server could not be reached ({detail})",
+        "connect_timeout": "the server could not be reached in time",
+        "connect_failed": "the server refused the connection or could not be reached",
+        "host_not_found": "the host name {host} was not found",
+        "tls": "the server's certificate is invalid",
+        "network": "the download failed ({detail})",
+        "bad_encoding": "the server sent the file with an encoding Portée cannot read ({value})",
         "too_many_redirects": "the address redirects more than {limit} times",
+        "insecure_redirect": "the address redirects from https to plain http ({value})",
+        "blocked_url": "this address is not allowed ({reason}): {value}",
+        "blocked_address": "{host} points to an address that is not allowed ({reason}: {value})",
+        "redirect_blocked": "the address redirects to a place that is not allowed ({reason})",
+        "got_html": "expected a {expected} file, but the server sent a web page",
         "held_takeover": "this file declares the website {value}, which belongs to another "
         "organization; it is held for the moderators",
     }

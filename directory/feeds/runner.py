@@ -16,7 +16,7 @@ from directory.catalog import SoftwareResolver
 from directory.db import Database
 from directory.feeds.chatonsinfos import OrganizationRecord, parse_properties
 from directory.feeds.fetch import Fetcher
-from directory.feeds.issues import ParseError
+from directory.feeds.issues import Issue, ParseError
 from directory.feeds.reconcile import (
     FileOutcome,
     OrganizationBundle,
@@ -38,6 +38,17 @@ class Known:
     children: tuple[tuple[str | None, str], ...]  # (subs key, url) of its last good subs
 
 
+def looks_like_html(content_type: str | None, content: bytes) -> bool:
+    """An HTML error page served with 200 instead of the file (a common misconfiguration)."""
+    if content_type and content_type.split(";")[0].strip().lower() in (
+        "text/html",
+        "application/xhtml+xml",
+    ):
+        return True
+    head = content[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
 def fetch_and_parse(
     fetcher: Fetcher, url: str, subs_key: str | None, expected: str, known: Known | None
 ) -> FileOutcome:
@@ -50,6 +61,9 @@ def fetch_and_parse(
     outcome = FileOutcome(url=url, subs_key=subs_key, fetch=result)
     if result.ok and not result.not_modified and result.content is not None:
         outcome.content_hash = content_hash(result.content)
+        if looks_like_html(result.content_type, result.content):
+            outcome.errors = [Issue("got_html", params={"expected": "ChatonsInfos"})]
+            return outcome
         try:
             outcome.parsed = parse_properties(result.content, result.url, expected=expected)
         except ParseError as exc:
@@ -156,3 +170,20 @@ def run_federation_import(
         session.add(run)
         session.commit()
         return run
+
+
+def due_federations(database: Database, now=None) -> list[str]:
+    """Federation files due for a new run: the file itself or any file below it is due."""
+    now = now or utcnow()
+    with database.session_scope() as session:
+        sources = session.exec(select(Source)).all()
+    children: dict[int | None, list[Source]] = {}
+    for source in sources:
+        children.setdefault(source.parent_id, []).append(source)
+
+    def is_due(source: Source) -> bool:
+        if source.next_due_at is None or source.next_due_at <= now:
+            return True
+        return any(is_due(child) for child in children.get(source.id, []))
+
+    return [s.url for s in sources if s.kind == "federation" and is_due(s)]
