@@ -194,3 +194,31 @@ def test_template_placeholders_are_not_published():
     parsed = parse_properties(text.encode(), BASE, expected="organization")
     assert parsed.record.fields["contact_email"] is None
     assert "template_placeholder" in codes(parsed.warnings)
+
+
+def test_hostile_properties_are_bounded():
+    many = "file.class = organization\norganization.name = X\n" + "".join(
+        f"k{i} = v\n" for i in range(2100)
+    )
+    with pytest.raises(ParseError) as caught:
+        parse_properties(many.encode(), BASE)
+    assert caught.value.errors[0].code == "too_many_keys"
+    long_line = ORGANIZATION + "organization.description = " + "x" * 9000 + "\n"
+    parsed = parse_properties(long_line.encode(), BASE, expected="organization")
+    assert "line_too_long" in codes(parsed.warnings)
+    nul = ORGANIZATION.replace("Le Chaton d\\'essai", "Le Chaton\\u0000 d\\'essai")
+    parsed = parse_properties(nul.encode(), BASE, expected="organization")
+    assert parsed.record.fields["name"] == "Le Chaton d'essai"
+    assert "control_characters" in codes(parsed.warnings)
+
+
+def test_subs_are_deduplicated_and_never_loop():
+    text = ORGANIZATION + f"subs.self = {BASE}\nsubs.again = visio.properties\n"
+    parsed = parse_properties(text.encode(), BASE, expected="organization")
+    assert [sub.key for sub in parsed.record.subs] == ["pad", "visio"]
+    assert codes(parsed.warnings).count("duplicate_sub") == 2
+
+
+def test_utf16_with_a_bom_is_read():
+    parsed = parse_properties(ORGANIZATION.encode("utf-16"), BASE, expected="organization")
+    assert parsed.record.fields["name"] == "Le Chaton d'essai"

@@ -274,3 +274,23 @@ def test_the_app_warns_when_the_guard_is_lifted(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="portee"):
         make_app(tmp_path, PORTEE_FETCH_ALLOW_PRIVATE=True)
     assert "PORTEE_FETCH_ALLOW_PRIVATE is on" in caplog.text
+
+
+def test_a_truncated_body_is_reported(httpserver):
+    def truncated(_request):
+        return Response(iter([b"organization.name = cut"]), headers={"Content-Length": "500"})
+
+    httpserver.expect_request("/cut").respond_with_handler(truncated)
+    with open_fetcher() as fetcher:
+        result = fetcher.fetch(httpserver.url_for("/cut"))
+    assert result.error.code == "truncated" and result.content is None
+
+
+def test_retry_after_is_kept(httpserver):
+    httpserver.expect_request("/busy").respond_with_data(
+        "busy", status=503, headers={"Retry-After": "3600"}
+    )
+    with open_fetcher() as fetcher:
+        result = fetcher.fetch(httpserver.url_for("/busy"))
+    assert result.error.message == "the server answered 503"
+    assert result.retry_after == 3600

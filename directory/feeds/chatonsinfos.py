@@ -124,7 +124,7 @@ def parse_properties(data: bytes, url: str, expected: str | None = None) -> Pars
     """Parse one ChatonsInfos file fetched from `url` (relative subs resolve against it)."""
     warnings: list[Issue] = []
     text = decode(data, warnings)
-    entries = read_entries(text)
+    entries = read_entries(text, warnings)
     if not entries:
         raise ParseError([Issue("empty")], warnings)
     keys = _Keys(entries, warnings)
@@ -175,14 +175,26 @@ def _guess_class(keys: _Keys) -> str:
     return "unknown"
 
 
+MAX_SUBS = 500
+
+
 def _subs(keys: _Keys, base_url: str) -> list[Sub]:
-    subs = []
+    """The files a federation or organization lists: absolute, deduplicated, capped."""
+    subs: list[Sub] = []
+    seen = {base_url.split("#", 1)[0]}  # a file listing itself would loop
     for sub_key, entry in keys.with_prefix("subs."):
         value = _unquote(entry, keys.warnings)
-        absolute = urljoin(base_url, value)
+        absolute = urljoin(base_url, value).split("#", 1)[0]
         if urlsplit(absolute).scheme not in ("http", "https"):
             keys.warnings.append(Issue("bad_url", entry.line, entry.key, {"value": value}))
             continue
+        if absolute in seen:
+            keys.warnings.append(Issue("duplicate_sub", entry.line, entry.key, {"value": value}))
+            continue
+        if len(subs) >= MAX_SUBS:
+            keys.warnings.append(Issue("too_many_subs", entry.line, entry.key, {"limit": MAX_SUBS}))
+            break
+        seen.add(absolute)
         subs.append(Sub(key=sub_key, url=absolute, line=entry.line))
     return subs
 

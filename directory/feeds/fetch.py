@@ -41,6 +41,7 @@ class FetchResult:
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    retry_after: int | None = None  # seconds a 429 or 503 asked us to wait
     error: Issue | None = None
 
     @property
@@ -142,6 +143,8 @@ class Fetcher:
             if "CERTIFICATE" in str(exc).upper():
                 return _failed(url, "tls")
             return _failed(url, "connect_failed")
+        except httpx.RemoteProtocolError:
+            return _failed(url, "truncated")
         except httpx.HTTPError as exc:
             return _failed(url, "network", detail=type(exc).__name__)
 
@@ -157,6 +160,9 @@ class Fetcher:
             return result
         if response.status_code >= 400:
             result.error = Issue("http_status", params={"status": response.status_code})
+            retry_after = response.headers.get("Retry-After", "")
+            if response.status_code in (429, 503) and retry_after.isdigit():
+                result.retry_after = int(retry_after)
             return result
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:

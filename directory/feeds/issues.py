@@ -30,6 +30,11 @@ MESSAGES = {
     "unknown_software": "software '{value}' is not in Portée's catalogue yet",
     "template_placeholder": "'{key}' still holds a template placeholder: '{value}'",
     "bad_line": "this line has no key",
+    "line_too_long": "this line is longer than {limit} characters; it was skipped",
+    "control_characters": "'{key}' contains control characters; they were removed",
+    "duplicate_sub": "'{key}' lists a file already listed ({value}); it is read once",
+    "too_many_subs": "more than {limit} files are listed; the rest were ignored",
+    "too_many_keys": "the file has more than {limit} keys",
     # errors: the file is refused and the last good listing stays published
     "undecodable": "the file cannot be read as text",
     "empty": "the file is empty",
@@ -77,6 +82,7 @@ MESSAGES.update(
         "host_not_found": "the host name {host} was not found",
         "tls": "the server's certificate is invalid",
         "network": "the download failed ({detail})",
+        "truncated": "the download was cut off before the end of the file",
         "bad_encoding": "the server sent the file with an encoding Portée cannot read ({value})",
         "too_many_redirects": "the address redirects more than {limit} times",
         "insecure_redirect": "the address redirects from https to plain http ({value})",
@@ -86,5 +92,19 @@ MESSAGES.update(
         "got_html": "expected a {expected} file, but the server sent a web page",
         "held_takeover": "this file declares the website {value}, which belongs to another "
         "organization; it is held for the moderators",
+    }
+)
+
+
+# What reading a JSON file (librehost.json) can add.
+MESSAGES.update(
+    {
+        "wrong_type": "'{key}' should be {expected}, not {value}; it was ignored",
+        "bad_datetime": "'{key}' is not an ISO 8601 date and time: '{value}'",
+        "bad_characters": "'{key}' contains characters that cannot be stored; they were removed",
+        "too_long": "'{key}' is longer than {limit} characters; it was shortened",
+        "url_too_long": "'{key}' is an address longer than {limit} characters; it was ignored",
+        "too_deep": "'{key}' is nested more than {limit} levels deep; it was ignored",
+        "too_many_keys": "the file has more than {limit} keys; the others were ignored",
     }
 )

@@ -21,9 +21,20 @@ class Entry:
     value: str
 
 
+MAX_LINE = 8 * 1024
+MAX_KEYS = 2000
+_CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n")
+
+
 def decode(data: bytes, warnings: list[Issue]) -> str:
+    """Strict UTF-8 (a BOM stripped), UTF-16 when a BOM says so, else Latin-1 with a warning."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ParseError([Issue("undecodable")]) from exc
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -34,14 +45,34 @@ def decode(data: bytes, warnings: list[Issue]) -> str:
     return data.decode("latin-1")
 
 
-def read_entries(text: str) -> list[Entry]:
-    """Every key/value pair in file order, with the line where it starts."""
+def read_entries(text: str, warnings: list[Issue] | None = None) -> list[Entry]:
+    """Every key/value pair in file order, with the line where it starts.
+
+    Lines over 8 KiB are skipped and control characters removed, each with a warning; a file
+    of more than 2,000 keys is refused (no real host needs that many).
+    """
+    warnings = warnings if warnings is not None else []
     entries = []
     for number, logical in _logical_lines(text):
+        if len(logical) > MAX_LINE:
+            warnings.append(Issue("line_too_long", number, None, {"limit": MAX_LINE}))
+            continue
         key, value = _split(logical)
-        if key:
-            entries.append(Entry(number, _unescape(key), _unescape(value)))
+        if not key:
+            continue
+        key, value = _unescape(key), _unescape(value)
+        clean = value.translate(_CONTROL)
+        if clean != value or "\ufffd" in clean or _has_surrogate(clean):
+            warnings.append(Issue("control_characters", number, key))
+            clean = clean.encode("utf-8", "replace").decode("utf-8")
+        entries.append(Entry(number, key, clean))
+        if len(entries) > MAX_KEYS:
+            raise ParseError([Issue("too_many_keys", number, None, {"limit": MAX_KEYS})], warnings)
     return entries
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
 def _logical_lines(text: str):

@@ -84,6 +84,8 @@ def record_attempt(
         source.last_error = issue.message
         source.warnings = [i.as_dict() for i in outcome.errors[1:]] + warnings
         backoff = min(timedelta(hours=2**source.consecutive_failures), MAX_BACKOFF)
+        if outcome.fetch.retry_after:  # the server asked for a pause: honour it, capped
+            backoff = max(backoff, min(timedelta(seconds=outcome.fetch.retry_after), MAX_BACKOFF))
         source.next_due_at = at + backoff
         result = "failed"
         error = issue.message
