@@ -41,7 +41,7 @@ lint:
 # Extract messages and update both catalogues (then translate the new entries).
 translations:
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
 	$(BIN)/python scripts/fill_english_catalog.py
 	$(BIN)/pybabel compile -d translations
 

@@ -9,11 +9,18 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlmodel import select
 
 from directory.catalog import load_catalog
 from directory.db import get_database
 from directory.feeds.fetch import DirectoryTransport, Fetcher
-from directory.feeds.runner import due_federations, run_federation_import
+from directory.feeds.runner import (
+    due_federations,
+    run_federation_import,
+    run_organization_sources,
+)
+from directory.models import Organization
+from directory.sources import ORGANIZATION_SOURCE_KINDS, SourceError, add_source
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_HOSTS = ROOT / "demo" / "hosts"
@@ -68,6 +75,10 @@ def import_with_progress(url: str, fetcher: Fetcher, trigger: str) -> None:
     finally:
         if "bar" in state:
             state["bar"].__exit__(None, None, None)
+    echo_run(run)
+
+
+def echo_run(run) -> None:
     click.echo(
         f"Import run {run.id}: {run.sources_tried} files read, {run.changed} changed, "
         f"{run.unchanged} unchanged, {run.failed} failed."
@@ -92,13 +103,41 @@ def import_command(url: str) -> None:
 
 @feeds_cli.command("refresh")
 def refresh_command() -> None:
-    """Import again every federation whose sources are due (for a cron job or a timer)."""
-    due = due_federations(get_database())
-    if not due:
-        click.echo("Nothing is due.")
+    """Fetch again every source that is due: federations, JSON descriptions, news feeds
+    (for a cron job or a systemd timer)."""
+    database = get_database()
+    due = due_federations(database)
     with Fetcher.from_config(current_app.config) as fetcher:
         for url in due:
             import_with_progress(url, fetcher, trigger="refresh")
+        run = run_organization_sources(database, fetcher, trigger="refresh", due_only=True)
+    echo_run(run)
+
+
+@feeds_cli.command("add-source")
+@click.argument("organization_slug")
+@click.argument("kind", type=click.Choice(ORGANIZATION_SOURCE_KINDS))
+@click.argument("url")
+def add_source_command(organization_slug: str, kind: str, url: str) -> None:
+    """Bind a JSON description (librehost.json) or a news feed to an organization, then read it."""
+    database = get_database()
+    with database.session_scope() as session:
+        organization = session.exec(
+            select(Organization).where(Organization.slug == organization_slug)
+        ).first()
+        if organization is None:
+            raise click.ClickException(f"no organization '{organization_slug}'")
+        try:
+            add_source(session, organization, url, kind)
+        except SourceError as exc:
+            raise click.ClickException(f"cannot add this source: {exc.code}") from exc
+        session.commit()
+        organization_id = organization.id
+    with Fetcher.from_config(current_app.config) as fetcher:
+        run = run_organization_sources(
+            database, fetcher, trigger="cli", organization_id=organization_id
+        )
+    echo_run(run)
 
 
 @search_cli.command("rebuild")

@@ -194,3 +194,20 @@ class ImportResult(SQLModel, table=True):
     http_status: int | None = None
     error: str | None = None
     warnings: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class NewsItem(SQLModel, table=True):
+    """One entry of a host's news feed, shown on its page (newest first, a bounded number)."""
+
+    __table_args__ = (UniqueConstraint("organization_id", "guid"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True, ondelete="CASCADE")
+    source_id: int | None = Field(default=None, foreign_key="source.id", ondelete="SET NULL")
+    guid: str = Field(max_length=500)
+    title: str = Field(max_length=300)
+    link: str | None = Field(default=None, max_length=1000)
+    published: datetime | None = None
+    # Sanitized when read (directory/feeds/news.py), so it can be rendered as HTML.
+    summary_html: str = ""
+    fetched_at: datetime = Field(default_factory=utcnow)

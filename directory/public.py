@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
 from directory.listings import provenance_of
-from directory.models import Category, Organization, Provenance, Service, Software
+from directory.models import Category, NewsItem, Organization, Provenance, Service, Software
 from directory.vocabulary import ENDED_SERVICE_STATUSES
 
 PUBLIC_MEMBERSHIPS = ("member",)
@@ -93,3 +93,12 @@ def software(session: Session, slug: str) -> Software | None:
     return session.exec(
         select(Software).where(Software.slug == slug).options(selectinload(Software.categories))
     ).first()
+
+
+def news_of(session: Session, organization: Organization, limit: int = 10) -> list[NewsItem]:
+    """The host's latest news, newest first (undated entries last)."""
+    items = session.exec(
+        select(NewsItem).where(NewsItem.organization_id == organization.id)
+    ).all()
+    dated = sorted((i for i in items if i.published), key=lambda i: i.published, reverse=True)
+    return (dated + [i for i in items if not i.published])[:limit]

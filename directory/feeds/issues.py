@@ -101,10 +101,25 @@ MESSAGES.update(
     {
         "wrong_type": "'{key}' should be {expected}, not {value}; it was ignored",
         "bad_datetime": "'{key}' is not an ISO 8601 date and time: '{value}'",
-        "bad_characters": "'{key}' contains characters that cannot be stored; they were removed",
         "too_long": "'{key}' is longer than {limit} characters; it was shortened",
         "url_too_long": "'{key}' is an address longer than {limit} characters; it was ignored",
         "too_deep": "'{key}' is nested more than {limit} levels deep; it was ignored",
-        "too_many_keys": "the file has more than {limit} keys; the others were ignored",
+    }
+)
+
+# What reading a news feed (news.py) can report.
+MESSAGES.update(
+    {
+        # warnings: the feed is imported, the host is told
+        "feed_content_type": "the feed is served as '{value}', which is not an XML media type",
+        "feed_not_well_formed": "the feed is not well-formed XML ({value}); it was read leniently",
+        "feed_bad_link": "'{key}' is not an http(s) address and was left out: '{value}'",
+        # errors: the feed is refused and the last good news stays published
+        "feed_empty": "the feed is empty: it has no title and no entries",
+        "feed_entities": "the feed declares XML entities, which Portée refuses",
+        "feed_not_a_feed": "expected an Atom or RSS feed, got {value}",
+        "feed_truncated": "the feed is cut short: it ends before its last element is closed",
+        "feed_timeout": "the feed took too long to read",
+        "feed_unreadable": "the feed could not be read ({value})",
     }
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlmodel import Session, select
@@ -19,7 +19,17 @@ from directory.catalog import SoftwareResolver
 from directory.feeds.chatonsinfos import OrganizationRecord, ParsedFile, ServiceRecord
 from directory.feeds.fetch import FetchResult
 from directory.feeds.issues import Issue
-from directory.models import ImportResult, ImportRun, Organization, Service, Software, Source
+from directory.feeds.librehost import ParsedJson
+from directory.feeds.news import ParsedNews
+from directory.models import (
+    ImportResult,
+    ImportRun,
+    NewsItem,
+    Organization,
+    Service,
+    Software,
+    Source,
+)
 
 SUCCESS_INTERVAL = timedelta(hours=6)
 MAX_BACKOFF = timedelta(hours=48)
@@ -32,7 +42,7 @@ class FileOutcome:
     url: str
     subs_key: str | None
     fetch: FetchResult
-    parsed: ParsedFile | None = None
+    parsed: ParsedFile | ParsedJson | ParsedNews | None = None
     errors: list[Issue] = field(default_factory=list)
     content_hash: str | None = None
 
@@ -240,3 +250,70 @@ def _retire_missing(session: Session, org_source: Source, current: set[str], at:
             service = session.get(Service, child.service_id)
             if service is not None:
                 listings.retire_service(session, service, at)
+
+
+NEWS_KEPT = 20
+
+
+def _protected_from(session: Session, organization: Organization, source: Source) -> set[str]:
+    """Fields a JSON source must leave alone: set by a moderator or by another file (the
+    ChatonsInfos file, when there is one, is the organization's first word)."""
+    protected = set()
+    for name, record in listings.provenance_of(session, organization).items():
+        if record.origin == "moderator" or (
+            record.origin == "file" and record.source_id not in (None, source.id)
+        ):
+            protected.add(name)
+    return protected
+
+
+def reconcile_json(
+    session: Session, run: ImportRun, source: Source, outcome: FileOutcome, at: datetime
+) -> None:
+    """A librehost.json read: fill the organization fields it may fill."""
+    organization = session.get(Organization, source.organization_id)
+    fresh = not outcome.failed and not outcome.unchanged(source)
+    if fresh and outcome.parsed is not None and organization is not None:
+        protected = _protected_from(session, organization, source)
+        fields = outcome.parsed.fields
+        values = {k: v for k, v in fields.items() if k not in protected and k != "extra"}
+        if fields.get("extra"):
+            values["extra"] = dict(organization.extra, librehost=fields["extra"])
+        listings.set_fields(session, organization, values, "file", at=at, source_id=source.id)
+    record_attempt(session, run, source, outcome, at)
+
+
+def reconcile_news(
+    session: Session, run: ImportRun, source: Source, outcome: FileOutcome, at: datetime
+) -> None:
+    """A news feed read: upsert its entries, keep the newest NEWS_KEPT of the organization."""
+    fresh = not outcome.failed and not outcome.unchanged(source)
+    if fresh and outcome.parsed is not None and source.organization_id is not None:
+        existing = {
+            item.guid: item
+            for item in session.exec(
+                select(NewsItem).where(NewsItem.organization_id == source.organization_id)
+            )
+        }
+        for entry in outcome.parsed.entries:
+            item = existing.get(entry.guid) or NewsItem(
+                organization_id=source.organization_id, guid=entry.guid, title=entry.title
+            )
+            item.source_id = source.id
+            item.title = entry.title
+            item.link = entry.link
+            item.published = entry.published
+            item.summary_html = entry.summary_html
+            item.fetched_at = at
+            session.add(item)
+        session.flush()
+        _keep_newest_news(session, source.organization_id)
+    record_attempt(session, run, source, outcome, at)
+
+
+def _keep_newest_news(session: Session, organization_id: int) -> None:
+    items = session.exec(select(NewsItem).where(NewsItem.organization_id == organization_id)).all()
+    floor = datetime.min.replace(tzinfo=UTC)
+    items = sorted(items, key=lambda i: (i.published or floor, i.fetched_at), reverse=True)
+    for item in items[NEWS_KEPT:]:
+        session.delete(item)

@@ -17,16 +17,29 @@ from directory.db import Database
 from directory.feeds.chatonsinfos import OrganizationRecord, parse_properties
 from directory.feeds.fetch import Fetcher
 from directory.feeds.issues import Issue, ParseError
+from directory.feeds.librehost import parse_librehost
+from directory.feeds.news import parse_news
 from directory.feeds.reconcile import (
+    NEWS_KEPT,
     FileOutcome,
     OrganizationBundle,
     content_hash,
+    reconcile_json,
+    reconcile_news,
     reconcile_organization,
     record_attempt,
     source_for,
 )
 from directory.models import ImportRun, Source
 from directory.timeutil import utcnow
+
+_KIND_NAMES = {
+    "federation": "ChatonsInfos",
+    "organization": "ChatonsInfos",
+    "service": "ChatonsInfos",
+    "json": "JSON",
+    "news": "Atom or RSS",
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,14 @@ def looks_like_html(content_type: str | None, content: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html"))
 
 
+def _parse(kind: str, content: bytes, url: str, content_type: str | None):
+    if kind == "json":
+        return parse_librehost(content, url)
+    if kind == "news":
+        return parse_news(content, url, content_type=content_type, limit=NEWS_KEPT)
+    return parse_properties(content, url, expected=kind)
+
+
 def fetch_and_parse(
     fetcher: Fetcher, url: str, subs_key: str | None, expected: str, known: Known | None
 ) -> FileOutcome:
@@ -62,10 +83,10 @@ def fetch_and_parse(
     if result.ok and not result.not_modified and result.content is not None:
         outcome.content_hash = content_hash(result.content)
         if looks_like_html(result.content_type, result.content):
-            outcome.errors = [Issue("got_html", params={"expected": "ChatonsInfos"})]
+            outcome.errors = [Issue("got_html", params={"expected": _KIND_NAMES[expected]})]
             return outcome
         try:
-            outcome.parsed = parse_properties(result.content, result.url, expected=expected)
+            outcome.parsed = _parse(expected, result.content, result.url, result.content_type)
         except ParseError as exc:
             outcome.errors = exc.errors + exc.warnings
     return outcome
@@ -187,3 +208,50 @@ def due_federations(database: Database, now=None) -> list[str]:
         return any(is_due(child) for child in children.get(source.id, []))
 
     return [s.url for s in sources if s.kind == "federation" and is_due(s)]
+
+
+def run_organization_sources(
+    database: Database,
+    fetcher: Fetcher,
+    *,
+    trigger: str,
+    organization_id: int | None = None,
+    due_only: bool = False,
+    workers: int = 8,
+) -> ImportRun:
+    """Fetch organizations' JSON descriptions and news feeds (all, one organization's, or
+    only those due), each reconciled in its own transaction."""
+    now = utcnow()
+    with database.session_scope() as session:
+        statement = select(Source).where(Source.kind.in_(("json", "news")))
+        if organization_id is not None:
+            statement = statement.where(Source.organization_id == organization_id)
+        sources = [
+            (s.id, s.url, s.kind, Known(s.etag, s.last_modified, ()))
+            for s in session.exec(statement)
+            if not due_only or s.next_due_at is None or s.next_due_at <= now
+        ]
+        run = ImportRun(trigger=trigger, started_at=now)
+        session.add(run)
+        session.commit()
+        run_id = run.id
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {
+            pool.submit(fetch_and_parse, fetcher, url, None, kind, known): (source_id, kind)
+            for source_id, url, kind, known in sources
+        }
+        for future in as_completed(futures):
+            source_id, kind = futures[future]
+            outcome = future.result()
+            with database.session_scope() as session:
+                run = session.get(ImportRun, run_id)
+                source = session.get(Source, source_id)
+                reconcile = reconcile_json if kind == "json" else reconcile_news
+                reconcile(session, run, source, outcome, utcnow())
+                session.commit()
+    with database.session_scope() as session:
+        run = session.get(ImportRun, run_id)
+        run.finished_at = utcnow()
+        session.add(run)
+        session.commit()
+        return run

@@ -77,6 +77,7 @@ def organization(slug: str):
         provenance=provenance,
         service_provenance=service_provenance,
         has_ended=public.has_ended,
+        news=public.news_of(session, item),
     )
 
 

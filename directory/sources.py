@@ -1,0 +1,48 @@
+"""An organization's metadata sources besides its ChatonsInfos file: a JSON description
+(librehost.json) and a news feed. Hosts add them from their dashboard; admins from the CLI."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from directory.models import Organization, Source
+
+ORGANIZATION_SOURCE_KINDS = ("json", "news")
+
+
+class SourceError(ValueError):
+    """The source cannot be added; `code` says why (translated by the web layer)."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(code)
+
+
+def add_source(session: Session, organization: Organization, url: str, kind: str) -> Source:
+    """Bind a new JSON or news source to the organization; the caller commits."""
+    if kind not in ORGANIZATION_SOURCE_KINDS:
+        raise SourceError("unknown_kind")
+    existing = session.exec(select(Source).where(Source.url == url)).first()
+    if existing is not None:
+        if existing.organization_id == organization.id and existing.kind == kind:
+            return existing
+        raise SourceError("already_used")
+    source = Source(url=url, kind=kind, organization_id=organization.id)
+    session.add(source)
+    session.flush()
+    return source
+
+
+def remove_source(session: Session, source: Source) -> None:
+    """Forget a source; what it published stays until something replaces it."""
+    session.delete(source)
+
+
+def organization_sources(session: Session, organization_id: int) -> list[Source]:
+    return list(
+        session.exec(
+            select(Source)
+            .where(Source.organization_id == organization_id)
+            .order_by(Source.kind, Source.url)
+        ).all()
+    )

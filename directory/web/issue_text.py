@@ -1,0 +1,120 @@
+"""What the importer found, in the reader's language.
+
+Parsers report `Issue(code, line, key, params)` without Flask (directory/feeds/issues.py); this
+module gives each code its translatable wording, so a host reads "ligne 14 : …" in French.
+`tests/test_issue_text.py` checks that every code has a wording with the same placeholders.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+WORDINGS = {
+    "latin1": _l("the file is not UTF-8; it was read as Latin-1"),
+    "key_case": _l("key '%(key)s' should be written '%(expected)s'"),
+    "quoted_value": _l("the value of '%(key)s' is wrapped in quotes; they were removed"),
+    "decimal_comma": _l("'%(key)s' uses a decimal comma"),
+    "bad_date": _l("'%(key)s' is not a date (expected dd/MM/yyyy or yyyy-MM-dd): '%(value)s'"),
+    "bad_url": _l("'%(key)s' is not an http(s) address: '%(value)s'"),
+    "bad_email": _l("'%(key)s' is not an e-mail address: '%(value)s'"),
+    "bad_number": _l("'%(key)s' is not a number: '%(value)s'"),
+    "out_of_range": _l("'%(key)s' is out of range: '%(value)s'"),
+    "unknown_value": _l("'%(key)s' has an unknown value '%(value)s'; expected one of %(allowed)s"),
+    "bad_country": _l("'%(key)s' is not a known country: '%(value)s'"),
+    "bad_language": _l("'%(key)s' has a language code that is not ISO 639-1: '%(value)s'"),
+    "several_registrations": _l(
+        "'%(key)s' lists several modes; the most open one, %(value)s, is used"
+    ),
+    "duplicate_key": _l("'%(key)s' is given twice; the last value is used"),
+    "missing_recommended": _l("'%(key)s' is missing"),
+    "missing_class": _l("'file.class' is missing; the file was read as %(value)s"),
+    "unknown_software": _l("software '%(value)s' is not in Portée's catalogue yet"),
+    "template_placeholder": _l("'%(key)s' still holds a template placeholder: '%(value)s'"),
+    "bad_line": _l("this line has no key"),
+    "line_too_long": _l("this line is longer than %(limit)s characters; it was skipped"),
+    "control_characters": _l("'%(key)s' contains control characters; they were removed"),
+    "duplicate_sub": _l("'%(key)s' lists a file already listed (%(value)s); it is read once"),
+    "too_many_subs": _l("more than %(limit)s files are listed; the rest were ignored"),
+    "too_many_keys": _l("the file has more than %(limit)s keys"),
+    "undecodable": _l("the file cannot be read as text"),
+    "empty": _l("the file is empty"),
+    "wrong_class": _l("the file describes a %(value)s; a %(expected)s was expected"),
+    "missing_required": _l("'%(key)s' is required"),
+    "bad_registration": _l(
+        "'%(key)s' must be one of None, Free, Member, Client (it is '%(value)s')"
+    ),
+    "bad_json": _l("the file is not valid JSON: %(value)s"),
+    "http_status": _l("the server answered %(status)s"),
+    "too_large": _l("the file is larger than the limit of %(limit)s"),
+    "too_slow": _l("the download took longer than %(limit)s seconds"),
+    "timeout": _l("the server did not answer in time"),
+    "connect_timeout": _l("the server could not be reached in time"),
+    "connect_failed": _l("the server refused the connection or could not be reached"),
+    "host_not_found": _l("the host name %(host)s was not found"),
+    "tls": _l("the server's certificate is invalid"),
+    "network": _l("the download failed (%(detail)s)"),
+    "truncated": _l("the download was cut off before the end of the file"),
+    "bad_encoding": _l("the server sent the file with an encoding Portée cannot read (%(value)s)"),
+    "too_many_redirects": _l("the address redirects more than %(limit)s times"),
+    "insecure_redirect": _l("the address redirects from https to plain http (%(value)s)"),
+    "blocked_url": _l("this address is not allowed (%(reason)s): %(value)s"),
+    "blocked_address": _l(
+        "%(host)s points to an address that is not allowed (%(reason)s: %(value)s)"
+    ),
+    "redirect_blocked": _l("the address redirects to a place that is not allowed (%(reason)s)"),
+    "got_html": _l("expected a %(expected)s file, but the server sent a web page"),
+    "held_takeover": _l(
+        "this file declares the website %(value)s, which belongs to another organization; "
+        "it is held for the moderators"
+    ),
+    "wrong_type": _l("'%(key)s' should be %(expected)s, not %(value)s; it was ignored"),
+    "bad_datetime": _l("'%(key)s' is not an ISO 8601 date and time: '%(value)s'"),
+    "too_long": _l("'%(key)s' is longer than %(limit)s characters; it was shortened"),
+    "url_too_long": _l("'%(key)s' is an address longer than %(limit)s characters; it was ignored"),
+    "too_deep": _l("'%(key)s' is nested more than %(limit)s levels deep; it was ignored"),
+    "feed_content_type": _l("the feed is served as '%(value)s', which is not an XML media type"),
+    "feed_not_well_formed": _l(
+        "the feed is not well-formed XML (%(value)s); it was read leniently"
+    ),
+    "feed_bad_link": _l("'%(key)s' is not an http(s) address and was left out: '%(value)s'"),
+    "feed_empty": _l("the feed is empty: it has no title and no entries"),
+    "feed_entities": _l("the feed declares XML entities, which Portée refuses"),
+    "feed_not_a_feed": _l("expected an Atom or RSS feed, got %(value)s"),
+    "feed_truncated": _l("the feed is cut short: it ends before its last element is closed"),
+    "feed_timeout": _l("the feed took too long to read"),
+    "feed_unreadable": _l("the feed could not be read (%(value)s)"),
+}
+
+# Words that fill {reason} and {expected}, translated too.
+REASONS = {
+    "scheme": _l("only http and https are read"),
+    "userinfo": _l("an address must not contain a user name or password"),
+    "port": _l("only the standard ports 80 and 443 are read"),
+    "host": _l("the address has no host name"),
+    "ip_literal": _l("a host name is needed, not a numeric address"),
+    "local_name": _l("a local network name"),
+    "loopback": _l("this machine"),
+    "private": _l("a private network"),
+    "link-local": _l("a link-local network"),
+    "multicast": _l("a multicast address"),
+    "reserved": _l("a reserved address"),
+}
+
+
+def describe(issue: dict) -> str:
+    """The sentence a host reads for one recorded issue (as stored by Issue.as_dict())."""
+    wording = WORDINGS.get(issue.get("code"))
+    params = {k: str(v) for k, v in (issue.get("params") or {}).items()}
+    if "reason" in params:
+        params["reason"] = str(REASONS.get(params["reason"], params["reason"]))
+    params.setdefault("key", issue.get("key") or "")
+    if wording is None:
+        text = issue.get("code", "")
+    else:
+        try:
+            text = str(wording) % params
+        except (KeyError, ValueError, TypeError):
+            text = str(wording)
+    line = issue.get("line")
+    return gettext("line %(line)s: %(text)s", line=line, text=text) if line else text
