@@ -167,7 +167,9 @@ class Source(SQLModel, table=True):
     last_status: int | None = None
     consecutive_failures: int = 0
     next_due_at: datetime | None = None
-    last_error: str | None = None
+    last_error: str | None = None  # in English, for logs and the command line
+    # The same findings as Issue.as_dict() records, for the web layer to word in French or English.
+    errors: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     warnings: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
@@ -193,6 +195,7 @@ class ImportResult(SQLModel, table=True):
     outcome: str = Field(max_length=20)  # changed | unchanged | failed | held
     http_status: int | None = None
     error: str | None = None
+    errors: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     warnings: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 

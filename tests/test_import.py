@@ -137,6 +137,7 @@ def test_a_broken_file_keeps_the_last_good_listing(app, demo_hosts):
         assert organization.name == "Le Chaton Libre"
         source = session.exec(select(Source).where(Source.url == ORG_URL)).one()
         assert source.last_error == "'organization.name' is required"
+        assert [e["code"] for e in source.errors] == ["missing_required"]
         assert source.consecutive_failures == 1
         pad_source = session.exec(
             select(Source).where(Source.url == f"https://{CHATONLIBRE}/pad.properties")

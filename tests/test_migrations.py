@@ -65,9 +65,16 @@ def test_upgrade_keeps_data(database_url, tmp_path):
                 " '[]', '{}', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
             )
         )
+        connection.execute(
+            sa.text(
+                "INSERT INTO source (url, kind, consecutive_failures, warnings)"
+                " VALUES ('https://kept.example/organization.properties', 'organization', 0, '[]')"
+            )
+        )
     command.upgrade(config, "head")
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT name FROM organization")).scalar() == "Kept"
+        assert connection.execute(sa.text("SELECT kind FROM source")).scalar() == "organization"
     engine.dispose()
 
 

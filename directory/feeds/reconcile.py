@@ -32,6 +32,12 @@ from directory.models import (
 )
 
 SUCCESS_INTERVAL = timedelta(hours=6)
+# Codes that refuse a file (the others are warnings that came along with the refusal).
+_ERROR_CODES = {
+    "undecodable", "empty", "wrong_class", "missing_required", "bad_registration", "bad_json",
+    "too_many_keys", "got_html", "held_takeover", "feed_empty", "feed_entities",
+    "feed_not_a_feed", "feed_truncated", "feed_timeout", "feed_unreadable",
+}  # fmt: skip
 MAX_BACKOFF = timedelta(hours=48)
 
 
@@ -90,9 +96,11 @@ def record_attempt(
     warnings = [w.as_dict() for w in (outcome.parsed.warnings if outcome.parsed else [])]
     if outcome.failed:
         source.consecutive_failures += 1
-        issue = outcome.fetch.error or outcome.errors[0]
+        issues = [outcome.fetch.error] if outcome.fetch.error else outcome.errors
+        issue = issues[0]
         source.last_error = issue.message
-        source.warnings = [i.as_dict() for i in outcome.errors[1:]] + warnings
+        source.errors = [i.as_dict() for i in issues if i.code in _ERROR_CODES or i is issue]
+        source.warnings = [i.as_dict() for i in issues if i.code not in _ERROR_CODES] + warnings
         backoff = min(timedelta(hours=2**source.consecutive_failures), MAX_BACKOFF)
         if outcome.fetch.retry_after:  # the server asked for a pause: honour it, capped
             backoff = max(backoff, min(timedelta(seconds=outcome.fetch.retry_after), MAX_BACKOFF))
@@ -105,6 +113,7 @@ def record_attempt(
         result = "unchanged" if outcome.unchanged(source) else "changed"
         source.consecutive_failures = 0
         source.last_error = None
+        source.errors = []
         source.last_success_at = at
         source.next_due_at = at + SUCCESS_INTERVAL
         if outcome.fetch.etag or outcome.fetch.last_modified:
@@ -123,6 +132,7 @@ def record_attempt(
             outcome=result,
             http_status=outcome.fetch.status,
             error=error,
+            errors=source.errors,
             warnings=source.warnings if result != "unchanged" else [],
         )
     )
