@@ -6,7 +6,9 @@ suspended members) in one place.
 
 from __future__ import annotations
 
-from datetime import date
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
@@ -73,6 +75,38 @@ def organization_provenance(
         for row in rows:
             services.setdefault(row.entity_id, {})[row.field] = row
     return provenance_of(session, organization), services
+
+
+@dataclass(frozen=True)
+class ProvenanceSummary:
+    """What most values of a listing have in common, said once at the top of its page; a value
+    carries its own note only where it differs (another origin, or changed since)."""
+
+    origin: str | None
+    first_set: datetime | None
+    last_confirmed: datetime | None
+
+    def differs(self, record: Provenance | None) -> bool:
+        if record is None or self.origin is None:
+            return False
+        if record.origin != self.origin:
+            return True
+        return self.first_set is not None and record.set_at - self.first_set > NOTEWORTHY_CHANGE
+
+
+NOTEWORTHY_CHANGE = timedelta(hours=1)
+
+
+def summarize_provenance(records: list[Provenance]) -> ProvenanceSummary:
+    if not records:
+        return ProvenanceSummary(None, None, None)
+    origin = Counter(r.origin for r in records).most_common(1)[0][0]
+    mine = [r for r in records if r.origin == origin]
+    return ProvenanceSummary(
+        origin=origin,
+        first_set=min(r.set_at for r in mine),
+        last_confirmed=max(r.confirmed_at for r in mine),
+    )
 
 
 def categories(session: Session) -> list[Category]:

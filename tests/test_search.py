@@ -200,3 +200,12 @@ def test_locked_index_does_not_break_writes(demo_app):
         search_index.LOCK_TIMEOUT = saved
     with get_database(demo_app).session_scope() as session:
         assert session.get(Organization, 1).description == "Changed while the index was locked"
+
+
+def test_an_empty_index_answers_with_no_results(app):
+    """Right after `directory init`, before any import: pages answer, with nothing found."""
+    client = app.test_client()
+    for path in ["/", "/search?q=pad", "/categories/video-calls", "/software/"]:
+        assert client.get(path).status_code == 200, path
+    data = client.get("/api/v1/search?q=pad").get_json()
+    assert data["total"] == 0 and data["results"] == []

@@ -94,8 +94,8 @@ def test_organization_page_says_where_each_value_comes_from(demo_app, client):
         as_text=True
     )
     assert organization.name in html
-    assert "declared in the host's file" in html.replace("&#39;", "'")
-    assert re.search(r"set (\d+ seconds?|\d+ minutes?|\d+ hours?) ago", html)
+    assert "declared in the host’s own file: first read" in html
+    assert re.search(r"confirmed (\d+ seconds?|\d+ minutes?|\d+ hours?) ago", html)
     assert "Pad du Chaton Libre" in html
 
 
@@ -175,3 +175,21 @@ def test_api_organization(demo_app, client):
 def test_odd_input_never_breaks_search(client, query):
     assert client.get(f"/search?{query}").status_code == 200
     assert client.get(f"/api/v1/search?{query}").status_code == 200
+
+
+def test_a_value_from_another_origin_says_so_where_it_stands(demo_app, client):
+    from directory import listings
+
+    with get_database(demo_app).session_scope() as session:
+        organization = session.exec(
+            select(Organization).where(Organization.slug == "le-chaton-libre")
+        ).one()
+        listings.set_fields(
+            session, organization, {"address": "Croix-Rousse, Lyon"}, "moderator", actor="mod"
+        )
+        session.commit()
+    html = client.get("/hosts/le-chaton-libre", headers={"Accept-Language": "en"})
+    text = html.get_data(as_text=True)
+    assert "Croix-Rousse, Lyon" in text
+    assert re.search(r"set by a moderator \((\d+ seconds?|\d+ minutes?) ago\)", text)
+    assert text.count('class="provenance"') == 1

@@ -39,6 +39,21 @@ ORIGIN = {
     "moderator": _l("set by a moderator"),
     "demo": _l("demo data"),
 }
+# Said once at the top of a listing, for the origin most of its values share.
+ORIGIN_SUMMARY = {
+    "file": _l(
+        "Unless noted otherwise, what this page shows is declared in the host’s own file: "
+        "first read %(first)s, confirmed %(confirmed)s."
+    ),
+    "form": _l(
+        "Unless noted otherwise, what this page shows was entered by the host: "
+        "first entered %(first)s, confirmed %(confirmed)s."
+    ),
+    "moderator": _l(
+        "Unless noted otherwise, what this page shows was set by a moderator %(first)s."
+    ),
+    "demo": _l("Unless noted otherwise, what this page shows is demo data (%(first)s)."),
+}
 FACET_TITLES = {
     "category": _l("Task"),
     "software": _l("Software"),

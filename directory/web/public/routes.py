@@ -71,11 +71,15 @@ def organization(slug: str):
     session = get_session()
     item = public.public_organization(session, slug) or abort(404)
     provenance, service_provenance = public.organization_provenance(session, item)
+    every_record = list(provenance.values()) + [
+        record for fields in service_provenance.values() for record in fields.values()
+    ]
     return render_template(
         "public/organization.html",
         organization=item,
         provenance=provenance,
         service_provenance=service_provenance,
+        summary=public.summarize_provenance(every_record),
         has_ended=public.has_ended,
         news=public.news_of(session, item),
     )
