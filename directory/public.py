@@ -131,8 +131,6 @@ def software(session: Session, slug: str) -> Software | None:
 
 def news_of(session: Session, organization: Organization, limit: int = 10) -> list[NewsItem]:
     """The host's latest news, newest first (undated entries last)."""
-    items = session.exec(
-        select(NewsItem).where(NewsItem.organization_id == organization.id)
-    ).all()
+    items = session.exec(select(NewsItem).where(NewsItem.organization_id == organization.id)).all()
     dated = sorted((i for i in items if i.published), key=lambda i: i.published, reverse=True)
     return (dated + [i for i in items if not i.published])[:limit]

@@ -7,7 +7,9 @@ from sqlmodel import Session, select
 
 from directory.models import Organization, Source
 
-ORGANIZATION_SOURCE_KINDS = ("json", "news")
+# "organization": its ChatonsInfos file (services come with it); "json": librehost.json;
+# "news": an Atom or RSS feed.
+ORGANIZATION_SOURCE_KINDS = ("organization", "json", "news")
 
 
 class SourceError(ValueError):
@@ -19,9 +21,22 @@ class SourceError(ValueError):
 
 
 def add_source(session: Session, organization: Organization, url: str, kind: str) -> Source:
-    """Bind a new JSON or news source to the organization; the caller commits."""
+    """Bind a new source to the organization; the caller commits.
+
+    A ChatonsInfos file bound here makes the organization's identity that file (DESIGN.md):
+    an organization has at most one.
+    """
     if kind not in ORGANIZATION_SOURCE_KINDS:
         raise SourceError("unknown_kind")
+    if (
+        kind == "organization"
+        and session.exec(
+            select(Source).where(
+                Source.organization_id == organization.id, Source.kind == "organization"
+            )
+        ).first()
+    ):
+        raise SourceError("one_organization_file")
     existing = session.exec(select(Source).where(Source.url == url)).first()
     if existing is not None:
         if existing.organization_id == organization.id and existing.kind == kind:

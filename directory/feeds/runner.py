@@ -255,3 +255,54 @@ def run_organization_sources(
         session.add(run)
         session.commit()
         return run
+
+
+def refresh_organization(
+    database: Database, fetcher: Fetcher, organization_id: int, *, trigger: str
+) -> ImportRun:
+    """Fetch every source of one organization now: its ChatonsInfos file with its services,
+    its JSON description and its news feed (the dashboard's "refresh now")."""
+    known = _known_sources(database)
+    with database.session_scope() as session:
+        files = session.exec(
+            select(Source).where(
+                Source.organization_id == organization_id, Source.kind == "organization"
+            )
+        ).all()
+        targets = [(source.url, source.subs_key) for source in files]
+        resolver = SoftwareResolver.from_session(session)
+    bundles = [_bundle(fetcher, url, key, known) for url, key in targets]
+    run = run_organization_sources(
+        database, fetcher, trigger=trigger, organization_id=organization_id
+    )
+    with database.session_scope() as session:
+        run = session.get(ImportRun, run.id)
+        for bundle in bundles:
+            reconcile_organization(
+                session, run, None, bundle, resolver, membership="candidate", at=utcnow()
+            )
+        session.add(run)
+        session.commit()
+        return run
+
+
+@dataclass
+class Preview:
+    """What a source would publish, read without touching the database."""
+
+    kind: str
+    main: FileOutcome
+    services: list[FileOutcome]
+
+    @property
+    def ok(self) -> bool:
+        return not self.main.failed and not any(s.failed for s in self.services)
+
+
+def preview_source(fetcher: Fetcher, url: str, kind: str) -> Preview:
+    """Fetch and parse a source (and, for an organization file, its service files) so a host
+    sees the parsed result and every error, with its line, before anything is saved."""
+    if kind == "organization":
+        bundle = _bundle(fetcher, url, None, {})
+        return Preview(kind, bundle.organization, bundle.services)
+    return Preview(kind, fetch_and_parse(fetcher, url, None, kind, None), [])
