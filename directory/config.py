@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,21 @@ def defaults(instance_path: str) -> dict:
         "PORTEE_PAGE_SIZE": int(os.environ.get("PORTEE_PAGE_SIZE", "20")),
         # Mixed into the daily rotation seed so that the order cannot be predicted from the date.
         "PORTEE_ROTATION_SALT": os.environ.get("PORTEE_ROTATION_SALT", "portee"),
+        # A host whose file has not been read successfully for this many days is shown as
+        # "not confirmed since…" and ranks last; after the second number it leaves the results.
+        "PORTEE_STALE_AFTER_DAYS": int(os.environ.get("PORTEE_STALE_AFTER_DAYS", "30")),
+        "PORTEE_HIDE_STALE_AFTER_DAYS": int(os.environ.get("PORTEE_HIDE_STALE_AFTER_DAYS", "90")),
+        # A host that received more than this many times an equal share of the week's
+        # referrals steps back among equal results (0 turns the cap off).
+        "PORTEE_EXPOSURE_CAP": float(os.environ.get("PORTEE_EXPOSURE_CAP", "2.0")),
+        # A decision needs this many non-abstaining votes, and this share of approvals among
+        # them (the default: two approvals and no rejection).
+        "PORTEE_QUORUM": int(os.environ.get("PORTEE_QUORUM", "2")),
+        "PORTEE_MAJORITY": float(os.environ.get("PORTEE_MAJORITY", "1.0")),
+        # How often the exposure ledger's counts are written (seconds).
+        "PORTEE_EXPOSURE_FLUSH_SECONDS": float(
+            os.environ.get("PORTEE_EXPOSURE_FLUSH_SECONDS", "10")
+        ),
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTEE_TIMEZONE", "Europe/Paris"),
         "LANGUAGES": ("fr", "en"),
@@ -36,6 +52,27 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env_flag("PORTEE_SECURE_COOKIES"),
         "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,  # forms only: nothing larger is ever posted
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": env_flag("PORTEE_SECURE_COOKIES"),
+        # Links in e-mails are built from this, never from the request's Host header.
+        "PORTEE_BASE_URL": os.environ.get("PORTEE_BASE_URL", "http://127.0.0.1:5000"),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": env_flag("MAIL_USE_TLS"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_DEFAULT_SENDER": os.environ.get(
+            "MAIL_DEFAULT_SENDER", "Portée <no-reply@portee.invalid>"
+        ),
+        # Where mails go when MAIL_SERVER is unset (development): one .eml file each.
+        "MAIL_FOLDER": os.environ.get("MAIL_FOLDER") or str(instance / "mail"),
+        # Flask-Limiter: memory:// counts per process; use redis:// with several workers.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
     }
 
 

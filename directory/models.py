@@ -82,6 +82,11 @@ class Organization(SQLModel, table=True):
     extra: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Public reason of a suspension or a departure, shown on its page.
+    membership_reason: str | None = None
+    # When the host was told its listing went stale, then left the results (once each).
+    stale_notified_at: datetime | None = None
+    hidden_notified_at: datetime | None = None
 
     services: list["Service"] = Relationship(back_populates="organization")
 
@@ -214,3 +219,140 @@ class NewsItem(SQLModel, table=True):
     # Sanitized when read (directory/feeds/news.py), so it can be rendered as HTML.
     summary_html: str = ""
     fetched_at: datetime = Field(default_factory=utcnow)
+
+
+class Account(SQLModel, table=True):
+    """A person who signs in: a host editor, a moderator or an admin."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)  # stored lowercased
+    password_hash: str = Field(max_length=300)
+    role: str = Field(default="host", max_length=20)  # host | moderator | admin
+    email_verified_at: datetime | None = None
+    # Flask-Login's "alternative id": rotated on password change and "log out everywhere",
+    # so a stolen session cookie stops working.
+    session_token: str = Field(max_length=64, unique=True, index=True)
+    disabled: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+
+
+class OrganizationMember(SQLModel, table=True):
+    """Which accounts may edit which organization (an owner may invite co-editors)."""
+
+    account_id: int = Field(foreign_key="account.id", primary_key=True, ondelete="CASCADE")
+    organization_id: int = Field(
+        foreign_key="organization.id", primary_key=True, ondelete="CASCADE"
+    )
+    role: str = Field(default="editor", max_length=20)  # owner | editor
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Invitation(SQLModel, table=True):
+    """An e-mailed invitation to co-edit an organization; only a hash of its token is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True, ondelete="CASCADE")
+    email: str = Field(max_length=254)
+    token_hash: str = Field(max_length=64, unique=True)
+    invited_by_id: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    accepted_at: datetime | None = None
+
+
+class Application(SQLModel, table=True):
+    """A candidacy for membership: the charter commitments the host made, and its state."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True, ondelete="CASCADE")
+    applicant_id: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")
+    # submitted | questioned | withdrawn | approved | rejected (see directory/membership.py)
+    state: str = Field(default="submitted", max_length=20, index=True)
+    commitments: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    motivation: str | None = None
+    metadata_url: str | None = Field(default=None, max_length=1000)
+    submitted_at: datetime = Field(default_factory=utcnow)
+    decided_at: datetime | None = None
+    appealed_at: datetime | None = None
+    round: int = 1  # an appeal opens round 2
+    # The last automatic checks run for the moderators (ownership, metadata, website…).
+    checks: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ApplicationMessage(SQLModel, table=True):
+    """The conversation between moderators and an applicant (questions and answers)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True, ondelete="CASCADE")
+    author_id: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")
+    kind: str = Field(max_length=20)  # question | answer | note
+    body: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DomainClaim(SQLModel, table=True):
+    """A host's proof that it controls the domain it claims (a token on its site or in DNS)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True, ondelete="CASCADE")
+    domain: str = Field(max_length=253)
+    token: str = Field(max_length=64)
+    method: str | None = Field(default=None, max_length=10)  # http | dns, once proved
+    verified_at: datetime | None = None
+    last_checked_at: datetime | None = None
+    last_error: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what to which listing or account, and when (private; moderators read it)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")
+    action: str = Field(max_length=60, index=True)
+    organization_id: int | None = Field(
+        default=None, foreign_key="organization.id", index=True, ondelete="SET NULL"
+    )
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class ExposureDay(SQLModel, table=True):
+    """How often an organization was shown on a first page of results, and how often someone
+    went on to it, per day: the exposure ledger behind fair ordering. No personal data."""
+
+    organization_id: int = Field(
+        foreign_key="organization.id", primary_key=True, ondelete="CASCADE"
+    )
+    day: date = Field(primary_key=True)
+    shown: int = 0
+    clicks: int = 0
+
+
+class Decision(SQLModel, table=True):
+    """One moderator's vote on an application, in one round (an appeal opens a new round)."""
+
+    __table_args__ = (UniqueConstraint("application_id", "round", "moderator_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True, ondelete="CASCADE")
+    round: int = 1
+    moderator_id: int | None = Field(default=None, foreign_key="account.id", ondelete="SET NULL")
+    vote: str = Field(max_length=10)  # approve | reject | abstain
+    reason: str | None = None  # shown to the applicant when the vote rejects
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PublicLogEntry(SQLModel, table=True):
+    """The public moderation log: admissions, rejections, suspensions, reinstatements,
+    departures, with a public reason and nothing private."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int | None = Field(
+        default=None, foreign_key="organization.id", index=True, ondelete="SET NULL"
+    )
+    organization_name: str = Field(max_length=200)  # kept even if the organization is gone
+    kind: str = Field(max_length=20)  # admitted | rejected | suspended | reinstated | left
+    public_reason: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, index=True)

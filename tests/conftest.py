@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# Browser fixtures (live_server, browser, new_page), for every browser test module.
+from browsing import browser, live_server, new_page  # noqa: E402,F401
+
 from directory.cli import DEMO_HOSTS
 from directory.db import get_database
 from support import import_demo, make_app, prepare
@@ -89,3 +92,46 @@ def postgres_url():
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives."""
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    class Inbox:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            return "250 OK"
+
+    import socket
+
+    inbox = Inbox()
+    # aiosmtpd checks readiness by connecting to the port it was given, so it needs a real one.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        inbox.port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def mail_app(demo_template, tmp_path, smtp_server):
+    """The demo app, sending its mail to the test SMTP server."""
+    folder = tmp_path / "site"
+    shutil.copytree(demo_template, folder)
+    application = make_app(
+        folder,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=smtp_server.port,
+        PORTEE_BASE_URL="http://portee.test",
+    )
+    yield application
+    get_database(application).engine.dispose()

@@ -8,96 +8,9 @@ Screenshots of the home and results pages are written to /tmp/portee-screenshots
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
-import threading
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.serving import make_server
-
-from directory.db import get_database
-from support import make_app
-
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(tempfile.gettempdir()) / "portee-screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium package")
-
-sync_api = pytest.importorskip("playwright.sync_api")
-Axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe
-expect = sync_api.expect
-
-
-# --- Fixtures ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def live_server(demo_template, tmp_path_factory):
-    """The demo app, served by a real threaded Werkzeug server; yields its base URL."""
-    folder = tmp_path_factory.mktemp("browser") / "site"
-    shutil.copytree(demo_template, folder)
-    app = make_app(folder)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        get_database(app).engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def new_page(browser, live_server):
-    """Open a page in a fresh context (own cookies); only the live server can be reached."""
-    contexts = []
-    allowed = urlsplit(live_server).netloc
-
-    def keep_local(route):
-        if urlsplit(route.request.url).netloc == allowed:
-            route.continue_()
-        else:
-            route.abort("blockedbyclient")
-
-    def open_page(locale: str = "fr-FR", **options):
-        context = browser.new_context(base_url=live_server, locale=locale, **options)
-        context.set_default_timeout(10_000)
-        context.route("**/*", keep_local)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def assert_accessible(page) -> None:
-    """No axe-core violation; `page` must run scripts (axe waits on timers)."""
-    results = Axe().run(page)
-    assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+from browsing import assert_accessible, expect, screenshot
 
 
 def html_lang(page) -> str:
@@ -109,11 +22,6 @@ def offer_count(page) -> int:
     match = re.search(r"\d+", text)
     assert match, f"no count in the results heading: {text!r}"
     return int(match.group())
-
-
-def screenshot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
 
 def tab_to(page, selector: str, limit: int = 20) -> None:
@@ -284,3 +192,39 @@ def test_pages_reflow_on_a_narrow_screen(new_page):
         )
         assert widths[0] <= widths[1], f"{path} scrolls sideways: {widths}"
         assert_accessible(page)
+
+
+def test_match_form_finds_hosts_for_several_needs(new_page):
+    page = new_page("en-US")
+    page.goto("/match")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hosts for my group")
+    page.get_by_label("Video calls").check()
+    page.get_by_label("Collaborative writing").check()
+    page.get_by_label("File sharing").check()
+    page.locator("select#language").select_option("fr")
+    page.get_by_label("Guests can take part without an account").check()
+    page.get_by_label("How many people?").fill("30")
+    page.get_by_role("button", name="Find hosts").click()
+    results = page.locator(".host-match")
+    expect(results.first).to_be_visible()
+    expect(results.first.locator(".why")).to_contain_text("Covers 3 of 3 needs")
+    assert results.first.locator(".need-offers li").count() == 3
+    screenshot(page, "match")
+    assert_accessible(page)
+
+
+def test_match_form_without_javascript(new_page):
+    page = new_page("fr-FR", java_script_enabled=False)
+    page.goto("/match?needs=video-calls&language=eu&language_required=y")
+    expect(page.locator(".match-results .notice")).to_contain_text("Sans « en basque »")
+    assert page.locator(".host-match").count() > 0
+
+
+def test_category_page_offers_pick_one_and_fairness_page(new_page):
+    page = new_page("en-US")
+    page.goto("/categories/collaborative-writing")
+    expect(page.get_by_role("button", name="Pick one for me")).to_be_visible()
+    assert_accessible(page)
+    page.goto("/fairness")
+    expect(page.get_by_role("heading", level=1)).to_have_text("How fairly we send people")
+    assert_accessible(page)

@@ -343,7 +343,6 @@ def _service(keys: _Keys) -> ServiceRecord:
         "status": status_value or "ok",
         "status_description": keys.text("service.status.description"),
         "registration": registration,
-        "load": _choice(keys, "service.registration.load", vocabulary.LOADS) or "open",
         "price": vocabulary.price_for(
             registration, _choice(keys, "service.price", vocabulary.PRICES)
         ),
@@ -371,6 +370,11 @@ def _service(keys: _Keys) -> ServiceRecord:
     }
     if errors:
         raise ParseError(errors, w)
+    # Only a declared load is the file's: without the key, the host's one-click "we are full /
+    # open again" switch on the dashboard decides (a new service starts open).
+    load = _choice(keys, "service.registration.load", vocabulary.LOADS)
+    if load is not None:
+        fields["load"] = load
     extra = {k: val for k, val in keys.unused().items() if not k.lower().startswith("file.")}
     fields["extra"] = extra
     return ServiceRecord(fields=fields, software_name=software_name or "", extra=extra)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
-from flask_babel import Babel
+from flask import Flask, has_request_context, render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_wtf import CSRFProtect
 
+from directory.db import get_database
+from directory.exposure import ExposureLedger
 from directory.web import filters
+from directory.web.extensions import babel, csrf, limiter, login_manager
 
-babel = Babel()
-csrf = CSRFProtect()
 LOCALE_COOKIE = "portee_lang"
 
 # A strict policy: no inline script or style, nothing from elsewhere.
@@ -24,6 +23,8 @@ def select_locale() -> str:
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # a command or a job: the site's default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.cookies.get(LOCALE_COOKIE)
     if chosen in languages:
         return chosen
@@ -46,17 +47,71 @@ def _security_headers(response):
 
 
 def init_app(app: Flask) -> None:
+    from directory.web import auth  # noqa: F401  (registers the user loader)
+    from directory.web.account import bp as account_bp
     from directory.web.api import bp as api_bp
+    from directory.web.apply import bp as apply_bp
+    from directory.web.dashboard import bp as dashboard_bp
+    from directory.web.match import bp as match_bp
+    from directory.web.moderation import bp as moderation_bp
     from directory.web.public import bp as public_bp
 
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "account.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.session_protection = "strong"
+    login_manager.refresh_view = "account.login"
+    login_manager.needs_refresh_message = _l("Please sign in again to do this.")
+    limiter.init_app(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(account_bp)
+    app.register_blueprint(apply_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(match_bp)
+    app.register_blueprint(moderation_bp)
+    app.extensions["portee.exposure"] = ExposureLedger(app.config["PORTEE_EXPOSURE_FLUSH_SECONDS"])
+    app.teardown_request(_flush_exposure)
     app.after_request(_security_headers)
     filters.init_app(app)
+    app.register_error_handler(403, _forbidden)
     app.register_error_handler(404, _not_found)
+    app.register_error_handler(429, _too_many)
     app.register_error_handler(500, _server_error)
+
+
+def _flush_exposure(_exc) -> None:
+    """Write the exposure ledger's counts every few seconds (never fails a request)."""
+    from flask import current_app
+
+    ledger = current_app.extensions["portee.exposure"]
+    if not ledger.due():
+        return
+    try:
+        with get_database().session_scope() as session:
+            ledger.flush(session)
+    except Exception:  # a busy database must not turn a page into an error
+        current_app.logger.exception("Could not write the exposure ledger")
+
+
+def _forbidden(_error):
+    if request.path.startswith("/api/"):
+        return {"error": "forbidden"}, 403
+    return render_template(
+        "errors.html",
+        title=_l("Not allowed"),
+        message=_l("Your account may not do this."),
+    ), 403
+
+
+def _too_many(_error):
+    return render_template(
+        "errors.html",
+        title=_l("Too many attempts"),
+        message=_l("Please wait a little before trying again."),
+    ), 429
 
 
 def _not_found(_error):

@@ -77,3 +77,8 @@ FIELD_TITLES = {
     "legal_url": _l("Legal notice"),
     "startdate": _l("Since"),
 }
+ROLE = {
+    "host": _l("Host editor"),
+    "moderator": _l("Moderator"),
+    "admin": _l("Administrator"),
+}
