@@ -6,30 +6,43 @@ Every Whoosh call lives in this package, so the engine can change in one place.
 from __future__ import annotations
 
 import logging
+import random
 import threading
+import time
+from contextlib import contextmanager
+from dataclasses import replace
 
 from flask import Flask, current_app
 from sqlmodel import func, select
 
+from directory import exposure
 from directory.db import Database, get_database
 from directory.models import Category, Software
 from search import sync
 from search.index import IndexUnavailable, OfferIndex
-from search.query import SearchParams, SearchResults, run_search
+from search.match import MatchRequest, MatchResult, Need, match_hosts, pick_offer
+from search.query import Fairness, SearchParams, SearchResults, run_search
 from search.vocabulary import Vocabulary
 
 __all__ = ["IndexUnavailable", "SearchParams", "SearchResults", "SearchService", "get_search"]
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "portee.search"
+DEMOTION_TTL = 60.0
+BATCH_SIZE = 200
 
 
 class SearchService:
     """What the rest of Portée knows of search."""
 
-    def __init__(self, database: Database, index_dir: str, rotation_salt: str) -> None:
+    def __init__(
+        self, database: Database, index_dir: str, fairness: Fairness, exposure_cap: float = 0.0
+    ) -> None:
         self.database = database
         self.index = OfferIndex(index_dir)
-        self.rotation_salt = rotation_salt
+        self.fairness = fairness
+        self.exposure_cap = exposure_cap
+        self._demoted: tuple[float, frozenset[int]] = (0.0, frozenset())
+        self._batch: set[int] | None = None
         self._vocabulary: Vocabulary | None = None
         self._vocabulary_version: tuple | None = None
         self._lock = threading.Lock()
@@ -50,22 +63,87 @@ class SearchService:
 
     def search(self, params: SearchParams) -> SearchResults:
         """Raises IndexUnavailable when the index is missing or locked."""
-        return run_search(self.index, self.vocabulary(), params, self.rotation_salt)
+        return run_search(self.index, self.vocabulary(), params, self.current_fairness())
+
+    def current_fairness(self) -> Fairness:
+        """The fairness settings with this week's over-exposed hosts (recomputed each minute)."""
+        computed_at, demoted = self._demoted
+        if time.monotonic() - computed_at > DEMOTION_TTL:
+            demoted = self._over_exposed()
+            self._demoted = (time.monotonic(), demoted)
+        return replace(self.fairness, demoted=demoted)
+
+    def _over_exposed(self) -> frozenset[int]:
+        if self.exposure_cap <= 0:
+            return frozenset()
+        try:
+            hosts = self.index.organization_count()
+        except IndexUnavailable:
+            return frozenset()
+        with self.database.session_scope() as session:
+            return exposure.over_their_share(session, hosts, self.exposure_cap)
+
+    def match(self, request: MatchRequest) -> MatchResult:
+        """Raises IndexUnavailable when the index is missing or locked."""
+        return match_hosts(self.index, request, self.current_fairness())
+
+    def pick(self, need: Need, rng: random.Random | None = None) -> int | None:
+        """A service id for "pick one for me", drawn fairly by the exposure ledger."""
+        with self.database.session_scope() as session:
+            month = exposure.referrals(session, 30)
+        clicks = {org: share.clicks for org, share in month.items()}
+        return pick_offer(
+            self.index, need, clicks, rng or random.SystemRandom(), self.current_fairness()
+        )
 
     def reindex_organizations(self, organization_ids: set[int]) -> None:
-        """Called after a commit; a missing index is left for `search rebuild` to restore."""
+        """Called after a commit; a missing index is left for `search rebuild` to restore.
+
+        Inside `batched()`, the organizations are collected and indexed together: one Whoosh
+        commit per batch instead of one per organization (an import of thousands of hosts).
+        """
+        with self._lock:
+            if self._batch is not None:
+                self._batch.update(organization_ids)
+                if len(self._batch) < BATCH_SIZE:
+                    return
+                organization_ids, self._batch = set(self._batch), set()
+        self._write(organization_ids)
+
+    def _write(self, organization_ids: set[int]) -> None:
+        if not organization_ids:
+            return
         try:
             with self.database.session_scope() as session:
                 self.index.update_organizations(session, organization_ids)
         except IndexUnavailable as exc:
             log.warning("Search index not updated for %s: %s", sorted(organization_ids), exc)
 
-    def ensure_index(self) -> bool:
-        """Create an empty index if there is none; True when one was created."""
-        if self.index.exists():
-            return False
-        self.index.create_empty()
-        return True
+    @contextmanager
+    def batched(self):
+        """Index what commits change in batches until the block ends (then the rest)."""
+        with self._lock:
+            outermost = self._batch is None
+            if outermost:
+                self._batch = set()
+        try:
+            yield
+        finally:
+            if outermost:
+                with self._lock:
+                    rest, self._batch = self._batch, None
+                self._write(rest)
+
+    def ensure_index(self) -> str:
+        """Make sure a current index exists: "created" (empty), "rebuilt" (it was built by an
+        older version) or "present"."""
+        if not self.index.exists():
+            self.index.create_empty()
+            return "created"
+        if not self.index.current():
+            self.rebuild()
+            return "rebuilt"
+        return "present"
 
     def rebuild(self, total=None, advance=None) -> int:
         with self.database.session_scope() as session:
@@ -73,8 +151,16 @@ class SearchService:
 
 
 def init_app(app: Flask) -> SearchService:
+    fairness = Fairness(
+        salt=app.config["PORTEE_ROTATION_SALT"],
+        stale_after_days=app.config["PORTEE_STALE_AFTER_DAYS"],
+        hidden_after_days=app.config["PORTEE_HIDE_STALE_AFTER_DAYS"],
+    )
     service = SearchService(
-        get_database(app), app.config["PORTEE_INDEX_DIR"], app.config["PORTEE_ROTATION_SALT"]
+        get_database(app),
+        app.config["PORTEE_INDEX_DIR"],
+        fairness,
+        exposure_cap=app.config["PORTEE_EXPOSURE_CAP"],
     )
     sync.install(get_database(app).session_factory, service)
     app.extensions[EXTENSION_KEY] = service

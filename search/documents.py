@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from babel import Locale
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
-from directory.models import Organization, Service
+from directory.models import Organization, Service, Source
 from directory.vocabulary import ENDED_SERVICE_STATUSES
 from search.schema import LANGUAGES
 
@@ -40,7 +42,23 @@ def _join(*parts) -> str:
     return " ".join(str(p) for p in parts if p)
 
 
-def document(service: Service, organization: Organization) -> dict:
+def confirmations(session: Session, organization_ids: list[int] | None = None) -> dict[int, date]:
+    """The day each organization's ChatonsInfos file was last read successfully (the oldest,
+    if it has several). Organizations without a file are absent: they cannot go stale."""
+    statement = select(Source.organization_id, Source.last_success_at).where(
+        Source.kind == "organization",
+        Source.organization_id != None,  # noqa: E711
+    )
+    if organization_ids is not None:
+        statement = statement.where(Source.organization_id.in_(organization_ids))
+    found: dict[int, date] = {}
+    for organization_id, success in session.exec(statement):
+        day = success.date() if success else date.min
+        found[organization_id] = min(day, found.get(organization_id, day))
+    return found
+
+
+def document(service: Service, organization: Organization, confirmed: date | None = None) -> dict:
     software = service.software
     categories = service.categories
     doc = {
@@ -55,6 +73,9 @@ def document(service: Service, organization: Organization) -> dict:
         "language": " ".join(service.languages or organization.languages or []),
         "legal_type": organization.legal_type or "",
         "ends": service.enddate.toordinal() if service.enddate else NO_END,
+        "confirmed": confirmed.toordinal() if confirmed else NO_END,
+        "language_set": " ".join(service.languages or organization.languages or []),
+        "status": service.status or "ok",
     }
     for lang in LANGUAGES:
         country = Locale(lang).territories.get(organization.country_code or "", "")
@@ -79,7 +100,7 @@ def document(service: Service, organization: Organization) -> dict:
     return doc
 
 
-def documents_for(organization: Organization):
+def documents_for(organization: Organization, confirmed: date | None = None):
     for service in organization.services:
         if is_offered(service, organization):
-            yield document(service, organization)
+            yield document(service, organization, confirmed)

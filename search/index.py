@@ -16,8 +16,8 @@ from sqlmodel import Session
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
 
-from search.documents import documents_for, offers_of
-from search.schema import build_schema
+from search.documents import confirmations, documents_for, offers_of
+from search.schema import SCHEMA_VERSION, build_schema
 
 log = logging.getLogger(__name__)
 INDEX_NAME = "offers"
@@ -35,7 +35,17 @@ class OfferIndex:
 
     # -- reading ---------------------------------------------------------------------------
     def exists(self) -> bool:
-        return whoosh_index.exists_in(str(self.directory), indexname=INDEX_NAME)
+        try:
+            return whoosh_index.exists_in(str(self.directory), indexname=INDEX_NAME)
+        except OSError:  # a half-written table of contents (paperless-ngx#5882)
+            return False
+
+    def current(self) -> bool:
+        """True when the index exists and was built with this version's schema."""
+        marker = self.directory / "SCHEMA_VERSION"
+        return (
+            self.exists() and marker.exists() and marker.read_text().strip() == str(SCHEMA_VERSION)
+        )
 
     def open(self):
         if self._index is not None and self.exists():
@@ -43,6 +53,8 @@ class OfferIndex:
         if not self.exists():
             self._index = None
             raise IndexUnavailable(f"no search index in {self.directory}")
+        if not self.current():
+            raise IndexUnavailable("the search index was built by another version: rebuild it")
         try:
             self._index = whoosh_index.open_dir(str(self.directory), indexname=INDEX_NAME)
         except Exception as exc:  # a half-written or foreign directory
@@ -61,10 +73,19 @@ class OfferIndex:
     def document_count(self) -> int:
         return self.open().doc_count()
 
+    def organization_count(self) -> int:
+        """How many organizations have at least one offer in the index."""
+        with self.open().searcher() as searcher:
+            if searcher.doc_count() == 0:
+                return 0
+            column = searcher.reader().column_reader("org_id")
+            return len({column[docnum] for docnum in searcher.reader().all_doc_ids()})
+
     # -- writing ---------------------------------------------------------------------------
     def create_empty(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         whoosh_index.create_in(str(self.directory), build_schema(), indexname=INDEX_NAME)
+        (self.directory / "SCHEMA_VERSION").write_text(str(SCHEMA_VERSION))
         self._index = None
 
     def update_organizations(self, session: Session, organization_ids: set[int]) -> None:
@@ -79,8 +100,9 @@ class OfferIndex:
         try:
             for organization_id in organization_ids:
                 writer.delete_by_term("org_id", organization_id)
+            confirmed = confirmations(session, sorted(organization_ids))
             for organization in offers_of(session, sorted(organization_ids)):
-                for doc in documents_for(organization):
+                for doc in documents_for(organization, confirmed.get(organization.id)):
                     writer.add_document(**doc)
         except BaseException:
             writer.cancel()
@@ -98,18 +120,20 @@ class OfferIndex:
         self.directory.parent.mkdir(parents=True, exist_ok=True)
         fresh = Path(tempfile.mkdtemp(prefix=".rebuild-", dir=self.directory.parent))
         organizations = list(offers_of(session))
+        confirmed = confirmations(session)
         if total:
             total(len(organizations))
         ix = whoosh_index.create_in(str(fresh), build_schema(), indexname=INDEX_NAME)
         count = 0
         with ix.writer(timeout=LOCK_TIMEOUT, limitmb=128) as writer:
             for organization in organizations:
-                for doc in documents_for(organization):
+                for doc in documents_for(organization, confirmed.get(organization.id)):
                     writer.add_document(**doc)
                     count += 1
                 if advance:
                     advance(1)
         ix.close()
+        (fresh / "SCHEMA_VERSION").write_text(str(SCHEMA_VERSION))
         self._swap_in(fresh)
         return count
 

@@ -1,13 +1,25 @@
-"""Fair ordering, in one place: equal-fit results rotate by a seed that changes every day.
+"""Fair ordering, in one place: among results that fit equally, open offers of confirmed hosts
+come first, hosts that already had more than their share of referrals this week step back, and
+a rotation seeded by the day decides the rest.
 
-The key depends on the organization, not the offer, so a host's offers move together and no
-host is always first; the seed is stable for a day, so paging through results is consistent.
+The rotation key depends on the organization, not the offer, so a host's offers move together
+and no host is always first; the seed is stable for a day, so paging is consistent.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date
+
+
+@dataclass(frozen=True)
+class Hit:
+    score: float
+    service_id: int
+    organization_id: int
+    full: bool = False
+    stale: bool = False
 
 
 def daily_seed(day: date, salt: str) -> str:
@@ -19,12 +31,19 @@ def rotation_key(seed: str, organization_id: int) -> int:
     return int.from_bytes(digest, "big")
 
 
-def fair_order(
-    hits: list[tuple[float, int, int, bool]], seed: str
-) -> list[tuple[float, int, int, bool]]:
-    """Order (score, service_id, organization_id, is_full) hits: best fit first, open offers
-    before full ones, then the day's rotation among organizations of equal fit."""
+def fair_key(seed: str, demoted: frozenset[int] = frozenset()):
+    """The sort key for equal-fit ordering (without the score), shared by search and match."""
+
+    def key(organization_id: int, full: bool, stale: bool) -> tuple:
+        return (stale, full, organization_id in demoted, rotation_key(seed, organization_id))
+
+    return key
+
+
+def fair_order(hits: list[Hit], seed: str, demoted: frozenset[int] = frozenset()) -> list[Hit]:
+    """Best fit first; among equal fits, see the module's docstring."""
+    key = fair_key(seed, demoted)
     return sorted(
         hits,
-        key=lambda hit: (-round(hit[0], 3), hit[3], rotation_key(seed, hit[2]), hit[1]),
+        key=lambda h: (-round(h.score, 3), *key(h.organization_id, h.full, h.stale), h.service_id),
     )

@@ -13,7 +13,7 @@ from datetime import date
 from whoosh import matching, scoring, sorting
 from whoosh import query as q
 
-from search.ordering import daily_seed, fair_order
+from search.ordering import Hit, daily_seed, fair_order
 from search.schema import FACETS, LANGUAGES, MULTI_VALUED, TEXT_FIELDS, WORD_PATTERN, analyzer
 from search.vocabulary import Vocabulary
 
@@ -115,32 +115,56 @@ def build_query(text: str, vocabulary: Vocabulary):
     return (parts[0] if len(parts) == 1 else q.And(parts)), resolution
 
 
-def build_filter(filters: dict[str, tuple[str, ...]], today: date) -> q.Query:
-    clauses: list[q.Query] = [q.NumericRange("ends", today.toordinal(), None)]
+@dataclass(frozen=True)
+class Fairness:
+    """What fair ordering needs besides the query: the rotation's salt, the staleness
+    thresholds (days without a good read of the host's file) and the hosts to demote."""
+
+    salt: str = "portee"
+    stale_after_days: int = 30
+    hidden_after_days: int = 90
+    demoted: frozenset[int] = frozenset()
+
+
+DEFAULT_FAIRNESS = Fairness()
+
+
+def build_filter(
+    filters: dict[str, tuple[str, ...]], today: date, fairness: Fairness = DEFAULT_FAIRNESS
+) -> q.Query:
+    hidden_before = today.toordinal() - fairness.hidden_after_days
+    clauses: list[q.Query] = [
+        q.NumericRange("ends", today.toordinal(), None),
+        # Hosts whose file has not been read for too long leave the results until it is.
+        q.NumericRange("confirmed", hidden_before, None),
+    ]
     for name, chosen in filters.items():
         if name in FACETS and chosen:
             clauses.append(q.Or([q.Term(name, value) for value in chosen]))
     return q.And(clauses)
 
 
-def run_search(index, vocabulary: Vocabulary, params: SearchParams, salt: str) -> SearchResults:
+def run_search(
+    index, vocabulary: Vocabulary, params: SearchParams, fairness: Fairness = DEFAULT_FAIRNESS
+) -> SearchResults:
     today = params.day or date.today()
-    seed = daily_seed(today, salt)
+    seed = daily_seed(today, fairness.salt)
     query, resolution = build_query(params.text, vocabulary)
     facets = {name: sorting.FieldFacet(name, allow_overlap=name in MULTI_VALUED) for name in FACETS}
     with index.searcher(_CONSTANT) as searcher:
         results = searcher.search(
             query,
             limit=None,
-            filter=build_filter(params.filters, today),
+            filter=build_filter(params.filters, today, fairness),
             groupedby=facets,
             maptype=sorting.Count,
         )
-        hits = _hits(searcher, results.top_n) if results.top_n else []
+        stale_before = today.toordinal() - fairness.stale_after_days
+        hits = _hits(searcher, results.top_n, stale_before) if results.top_n else []
         counts = {name: _clean_counts(results.groups(name)) for name in FACETS}
-    ordered = fair_order(hits, seed)
+    ordered = fair_order(hits, seed, fairness.demoted)
     start = (max(params.page, 1) - 1) * params.per_page
-    page_ids = [hit[1] for hit in ordered[start : start + params.per_page]]
+    page_ids = [hit.service_id for hit in ordered[start : start + params.per_page]]
     return SearchResults(
         service_ids=page_ids,
         total=len(ordered),
@@ -153,8 +177,8 @@ def run_search(index, vocabulary: Vocabulary, params: SearchParams, salt: str) -
     )
 
 
-def _hits(searcher, top_n) -> list[tuple[float, int, int, bool]]:
-    """(score, service id, organization id, full?) for every hit, read from columns (fast).
+def _hits(searcher, top_n, stale_before: int) -> list[Hit]:
+    """Every hit with what ordering needs, read from columns (fast).
 
     Only called with hits: an empty index has no columns to read.
     """
@@ -162,8 +186,15 @@ def _hits(searcher, top_n) -> list[tuple[float, int, int, bool]]:
     service_ids = reader.column_reader("service_id")
     org_ids = reader.column_reader("org_id")
     loads = reader.column_reader("load")
+    confirmed = reader.column_reader("confirmed")
     return [
-        (score, service_ids[docnum], org_ids[docnum], loads[docnum] == "full")
+        Hit(
+            score=score,
+            service_id=service_ids[docnum],
+            organization_id=org_ids[docnum],
+            full=loads[docnum] == "full",
+            stale=confirmed[docnum] < stale_before,
+        )
         for score, docnum in top_n
     ]
 

@@ -42,6 +42,8 @@ TEXT_FIELDS = {
     "keywords": 2.0,  # category names and aliases, software aliases, place
     "body": 1.0,  # descriptions
 }
+# Bumped whenever the schema or the documents change: an index of another version is rebuilt.
+SCHEMA_VERSION = 3
 FACETS = (
     "category",
     "software",
@@ -69,6 +71,13 @@ def build_schema() -> fields.Schema:
         legal_type=fields.ID(sortable=True),
         # The last day the offer is valid (date ordinal); offers past it drop out at query time.
         ends=fields.NUMERIC(int, bits=32, sortable=True),
+        # The day the organization's file was last read successfully (date ordinal; NO_END
+        # when it has no file): staleness is computed at query time from it.
+        confirmed=fields.NUMERIC(int, bits=32, sortable=True),
+        # The offer's languages again, as one column, for the matchmaker's preference scoring.
+        language_set=fields.ID(sortable=True),
+        # service.status.level: "pick one for me" only sends people to healthy offers.
+        status=fields.ID(sortable=True),
     )
     for name in TEXT_FIELDS:
         for lang in LANGUAGES:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import sessionmaker
 
-from directory.models import Organization, Service
+from directory.models import Organization, Service, Source
 
 log = logging.getLogger(__name__)
 PENDING = "portee_search_pending"
@@ -23,9 +23,24 @@ def _changed_organizations(session) -> set[int]:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Organization) and obj.id is not None:
             found.add(obj.id)
-        elif isinstance(obj, Service) and obj.organization_id is not None:
+        elif (
+            isinstance(obj, Service) or (isinstance(obj, Source) and _confirmed_day_changed(obj))
+        ) and obj.organization_id is not None:
             found.add(obj.organization_id)
     return found
+
+
+def _confirmed_day_changed(source: Source) -> bool:
+    """The index keeps the day a host's file was last read well (for staleness): re-index
+    when that day changes, not on every fetch."""
+    if source.kind != "organization":
+        return False
+    history = inspect(source).attrs.last_success_at.history
+    if not history.has_changes():
+        return False
+    before = {d.date() for d in history.deleted if d is not None}
+    after = {d.date() for d in history.added if d is not None}
+    return before != after
 
 
 def install(session_factory: sessionmaker, service) -> None:

@@ -209,3 +209,26 @@ def test_an_empty_index_answers_with_no_results(app):
         assert client.get(path).status_code == 200, path
     data = client.get("/api/v1/search?q=pad").get_json()
     assert data["total"] == 0 and data["results"] == []
+
+
+def test_an_index_of_another_version_is_rebuilt_by_init(demo_app, runner):
+    from pathlib import Path
+
+    marker = Path(demo_app.config["PORTEE_INDEX_DIR"]) / "SCHEMA_VERSION"
+    marker.write_text("1")
+    page = demo_app.test_client().get("/search?q=pad", headers={"Accept-Language": "en"})
+    assert b"Search is unavailable for a moment" in page.data
+    result = runner.invoke(args=["directory", "init"])
+    assert result.exit_code == 0, result.output
+    assert "search index rebuilt" in result.output
+    assert search(demo_app, "pad").total > 0
+
+
+def test_batched_indexing_waits_for_the_end_of_the_batch(app, demo_hosts):
+    from support import import_demo
+
+    service = app.extensions["portee.search"]
+    with service.batched():
+        import_demo(app, demo_hosts)
+        assert search(app).total == 0, "nothing indexed before the batch ends (under 200 hosts)"
+    assert search(app).total > 200

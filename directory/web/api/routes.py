@@ -80,7 +80,9 @@ def search():
 
 @bp.get("/organizations/<slug>")
 def organization(slug: str):
-    item = public.public_organization(get_session(), slug) or abort(404)
+    item = public.public_organization(
+        get_session(), slug, memberships=public.PUBLIC_MEMBERSHIPS
+    ) or abort(404)
     data = _organization_json(item)
     data["services"] = [dict(_service_json(s), ended=public.has_ended(s)) for s in item.services]
     return jsonify(data)
@@ -89,3 +91,55 @@ def organization(slug: str):
 @bp.errorhandler(404)
 def not_found(_error):
     return jsonify(error="not_found"), 404
+
+
+@bp.get("/match")
+def match():
+    """Several needs → ranked hosts. Arguments as the /match form: needs=<category>,
+    software=<slug> (each repeatable), language|country|price|registration=<value> with
+    <name>_required=1 to make it a constraint, account_free=1, group_size=<n>."""
+    from directory.web.match.forms import MatchForm
+    from directory.web.matching import offered_countries, run_match
+
+    session = get_session()
+    form = MatchForm(formdata=request.args)
+    form.fill_choices(
+        public.categories(session), public.software_list(session), offered_countries()
+    )
+    if not form.asked():
+        return jsonify(error="no_needs", message="Give at least one need or software."), 400
+    if not form.validate():
+        return jsonify(error="invalid", fields=form.errors), 400
+    outcome = run_match(form.to_request())
+    if outcome.unavailable:
+        return jsonify(
+            error="search_unavailable",
+            message="The search index is being rebuilt; try again shortly.",
+        ), 503
+    result = outcome.result
+    return jsonify(
+        needs=[{"kind": n.kind, "slug": n.slug} for n in result.request.needs],
+        relaxed=_preference_json(result.relaxed) if result.relaxed else None,
+        relaxations=[
+            {"constraint": _preference_json(p), "hosts": count} for p, count in result.relaxations
+        ],
+        hosts=[
+            {
+                "organization": _organization_json(host.organization),
+                "covers": host.match.covered,
+                "covers_open": host.match.covered_open,
+                "missing": [{"kind": n.kind, "slug": n.slug} for n in host.match.missing],
+                "preferences_met": [_preference_json(p) for p in host.match.met],
+                "stale": host.match.stale,
+                "offers": [
+                    dict(_service_json(service), need={"kind": need.kind, "slug": need.slug})
+                    for need, service in host.offers
+                ],
+            }
+            for host in outcome.hosts
+        ],
+    )
+
+
+def _preference_json(preference) -> dict:
+    return {"name": preference.name, "value": preference.value, "required": preference.required}

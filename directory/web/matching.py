@@ -1,0 +1,64 @@
+"""Shared by the HTML and JSON matchmaker views: run a match and load what it names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from directory import public
+from directory.db import get_session
+from directory.models import Organization, Service
+from search import IndexUnavailable, SearchParams, get_search
+from search.match import HostMatch, MatchRequest, MatchResult, Need
+
+
+@dataclass
+class HostView:
+    organization: Organization
+    match: HostMatch
+    offers: list[tuple[Need, Service]]  # each covered need with the offer that fulfils it
+
+
+@dataclass
+class MatchOutcome:
+    result: MatchResult | None = None
+    hosts: list[HostView] = field(default_factory=list)
+    unavailable: bool = False
+    names: dict[Need, object] = field(default_factory=dict)  # catalogue entry of each need
+
+
+def offered_countries() -> list[str]:
+    try:
+        results = get_search().search(SearchParams(per_page=1))
+    except IndexUnavailable:
+        return []
+    return sorted(results.facets.get("country", {}))
+
+
+def run_match(request: MatchRequest, limit: int = 20) -> MatchOutcome:
+    outcome = MatchOutcome()
+    try:
+        outcome.result = get_search().match(request)
+    except IndexUnavailable as exc:
+        current_app.logger.warning("Match unavailable: %s", exc)
+        outcome.unavailable = True
+        return outcome
+    session = get_session()
+    chosen = outcome.result.hosts[:limit]
+    service_ids = [offer.service_id for host in chosen for offer in host.offers.values()]
+    services = {s.id: s for s in public.services_in_order(session, service_ids)}
+    for host in chosen:
+        offers = [
+            (need, services[offer.service_id])
+            for need, offer in host.offers.items()
+            if offer.service_id in services
+        ]
+        if offers:
+            outcome.hosts.append(HostView(offers[0][1].organization, host, offers))
+    categories = {c.slug: c for c in public.categories(session)}
+    software = {s.slug: s for s in public.software_list(session)}
+    for need in request.needs:
+        table = categories if need.kind == "category" else software
+        outcome.names[need] = table.get(need.slug)
+    return outcome

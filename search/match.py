@@ -1,0 +1,248 @@
+"""Several needs → the hosts that fit, ranked fairly, never an empty answer.
+
+A group says what it needs (tasks or software) and what it prefers (language, country, price,
+registration, use without an account), each preference either required (a hard constraint,
+which filters) or wished (a soft one, which ranks). Hosts are ranked by how many needs they
+cover with an open offer (all-in-one first), then by how many needs they cover at all, then by
+how well their offers fit the wishes; among equals, search/ordering.py decides. When the hard
+constraints leave nothing, the answer says which constraint emptied it and shows the results
+without it, with the count each relaxation would give.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from whoosh import query as q
+
+from search.ordering import daily_seed, fair_key
+from search.query import _CONSTANT, DEFAULT_FAIRNESS, Fairness, build_filter
+
+PREFERENCES = ("language", "country", "price", "registration", "account_free")
+# Above this many people, offers usable without an account fit a group better (guests join).
+LARGE_GROUP = 10
+
+
+@dataclass(frozen=True)
+class Need:
+    kind: str  # "category" | "software"
+    slug: str
+
+
+@dataclass(frozen=True)
+class Preference:
+    name: str  # one of PREFERENCES
+    value: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class MatchRequest:
+    needs: tuple[Need, ...]
+    preferences: tuple[Preference, ...] = ()
+    group_size: int | None = None
+    day: date | None = None
+
+
+@dataclass(frozen=True)
+class Offer:
+    service_id: int
+    organization_id: int
+    full: bool
+    stale: bool
+    registration: str
+    price: str
+    country: str
+    languages: frozenset[str]
+    healthy: bool
+
+
+@dataclass
+class HostMatch:
+    organization_id: int
+    offers: dict[Need, Offer]  # the offer that fulfils each covered need
+    missing: list[Need]
+    fit: int  # wishes met, summed over the chosen offers
+    met: list[Preference]  # wishes every chosen offer meets
+    stale: bool
+
+    @property
+    def covered(self) -> int:
+        return len(self.offers)
+
+    @property
+    def covered_open(self) -> int:
+        return sum(1 for offer in self.offers.values() if not offer.full)
+
+
+@dataclass
+class MatchResult:
+    hosts: list[HostMatch]
+    request: MatchRequest
+    relaxed: Preference | None = None  # the constraint dropped to get these results
+    relaxations: list[tuple[Preference, int]] = field(default_factory=list)
+
+
+def satisfies(offer: Offer, preference: Preference) -> bool:
+    if preference.name == "language":
+        return preference.value in offer.languages
+    if preference.name == "country":
+        return offer.country == preference.value
+    if preference.name == "price":
+        return offer.price == preference.value
+    if preference.name == "registration":
+        return offer.registration == preference.value
+    if preference.name == "account_free":
+        return offer.registration == "none"
+    return False
+
+
+def _constraint_filter(preference: Preference) -> q.Query:
+    if preference.name == "language":
+        return q.Term("language", preference.value)
+    if preference.name == "account_free":
+        return q.Term("registration", "none")
+    return q.Term(preference.name, preference.value)
+
+
+def _need_query(need: Need) -> q.Query:
+    return q.Term("category" if need.kind == "category" else "software", need.slug)
+
+
+def _offers(searcher, query: q.Query, filter_query: q.Query, stale_before: int) -> list[Offer]:
+    results = searcher.search(query, filter=filter_query, limit=None)
+    if not results.top_n:
+        return []
+    reader = searcher.reader()
+    columns = {
+        name: reader.column_reader(name)
+        for name in ("service_id", "org_id", "load", "confirmed", "registration", "price",
+                     "country", "language_set", "status")
+    }  # fmt: skip
+    return [
+        Offer(
+            service_id=columns["service_id"][d],
+            organization_id=columns["org_id"][d],
+            full=columns["load"][d] == "full",
+            stale=columns["confirmed"][d] < stale_before,
+            registration=columns["registration"][d],
+            price=columns["price"][d],
+            country=columns["country"][d],
+            languages=frozenset(columns["language_set"][d].split()),
+            healthy=columns["status"][d] == "ok",
+        )
+        for _score, d in results.top_n
+    ]
+
+
+def _rank(request: MatchRequest, by_need: dict[Need, list[Offer]], fairness: Fairness):
+    wishes = [p for p in request.preferences if not p.required]
+    large = (request.group_size or 0) > LARGE_GROUP
+
+    def offer_fit(offer: Offer) -> int:
+        fit = sum(1 for wish in wishes if satisfies(offer, wish))
+        return fit + (1 if large and offer.registration == "none" else 0)
+
+    hosts: dict[int, HostMatch] = {}
+    for need in request.needs:
+        for offer in by_need.get(need, []):
+            host = hosts.setdefault(
+                offer.organization_id,
+                HostMatch(offer.organization_id, {}, [], 0, [], offer.stale),
+            )
+            best = host.offers.get(need)
+            # An open offer beats a full one; then the one that meets more wishes.
+            if best is None or (offer.full, -offer_fit(offer), offer.service_id) < (
+                best.full,
+                -offer_fit(best),
+                best.service_id,
+            ):
+                host.offers[need] = offer
+    for host in hosts.values():
+        host.missing = [need for need in request.needs if need not in host.offers]
+        host.fit = sum(offer_fit(offer) for offer in host.offers.values())
+        host.met = [w for w in wishes if all(satisfies(o, w) for o in host.offers.values())]
+    seed = daily_seed(request.day or date.today(), fairness.salt)
+    fair = fair_key(seed, fairness.demoted)
+    return sorted(
+        hosts.values(),
+        key=lambda h: (
+            -h.covered_open,
+            -h.covered,
+            -h.fit,
+            *fair(h.organization_id, h.covered_open < h.covered, h.stale),
+        ),
+    )
+
+
+def _search(index, request: MatchRequest, fairness: Fairness) -> list[HostMatch]:
+    today = request.day or date.today()
+    stale_before = today.toordinal() - fairness.stale_after_days
+    required = [p for p in request.preferences if p.required]
+    base = build_filter({}, today, fairness)
+    filter_query = q.And([base, *(_constraint_filter(p) for p in required)])
+    with index.searcher(_CONSTANT) as searcher:
+        by_need = {
+            need: _offers(searcher, _need_query(need), filter_query, stale_before)
+            for need in request.needs
+        }
+    return _rank(request, by_need, fairness)
+
+
+def match_hosts(index, request: MatchRequest, fairness: Fairness = DEFAULT_FAIRNESS) -> MatchResult:
+    """Ranked hosts for the request; never empty while any offer covers any need."""
+    hosts = _search(index, request, fairness)
+    result = MatchResult(hosts=hosts, request=request)
+    if hosts or not request.needs:
+        return result
+    required = [p for p in request.preferences if p.required]
+    for preference in required:
+        relaxed = _without(request, preference)
+        result.relaxations.append((preference, len(_search(index, relaxed, fairness))))
+    result.relaxations.sort(key=lambda item: -item[1])
+    if result.relaxations and result.relaxations[0][1] > 0:
+        result.relaxed = result.relaxations[0][0]
+        result.hosts = _search(index, _without(request, result.relaxed), fairness)
+    elif required:  # no single relaxation helps: every constraint becomes a wish
+        wishes = tuple(replace(p, required=False) for p in request.preferences)
+        result.hosts = _search(index, replace(request, preferences=wishes), fairness)
+    return result
+
+
+def _without(request: MatchRequest, dropped: Preference) -> MatchRequest:
+    """The request with one constraint turned into a wish (it still ranks)."""
+    preferences = tuple(
+        replace(p, required=False) if p == dropped else p for p in request.preferences
+    )
+    return replace(request, preferences=preferences)
+
+
+def pick_offer(
+    index,
+    need: Need,
+    referrals: Mapping[int, int],
+    rng: random.Random,
+    fairness: Fairness = DEFAULT_FAIRNESS,
+    day: date | None = None,
+) -> int | None:
+    """One open, healthy, confirmed offer for the need, its host drawn with weight
+    1 / (1 + referrals in the last 30 days): fewer referrals, more likely. None if none."""
+    today = day or date.today()
+    stale_before = today.toordinal() - fairness.stale_after_days
+    with index.searcher(_CONSTANT) as searcher:
+        offers = _offers(
+            searcher, _need_query(need), build_filter({}, today, fairness), stale_before
+        )
+    candidates: dict[int, list[Offer]] = {}
+    for offer in offers:
+        if not offer.full and offer.healthy and not offer.stale:
+            candidates.setdefault(offer.organization_id, []).append(offer)
+    if not candidates:
+        return None
+    hosts = sorted(candidates)
+    weights = [1.0 / (1 + referrals.get(host, 0)) for host in hosts]
+    host = rng.choices(hosts, weights=weights, k=1)[0]
+    return rng.choice(sorted(candidates[host], key=lambda o: o.service_id)).service_id
