@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlmodel import select
 
+from directory.admin_cli import accounts_cli
 from directory.catalog import load_catalog
 from directory.db import get_database
 from directory.feeds.fetch import DirectoryTransport, Fetcher
@@ -50,10 +51,10 @@ def init_command() -> None:
     with database.session_scope() as session:
         summary = load_catalog(session)
         session.commit()
-    created = current_app.extensions["portee.search"].ensure_index()
+    state = current_app.extensions["portee.search"].ensure_index()
     click.echo(
         f"Database at head; catalogue: {summary.categories} categories, "
-        f"{summary.software} software; search index {'created' if created else 'present'}."
+        f"{summary.software} software; search index {state}."
     )
 
 
@@ -69,9 +70,16 @@ def import_with_progress(url: str, fetcher: Fetcher, trigger: str) -> None:
         state["bar"].update(1)
 
     try:
-        run = run_federation_import(
-            database, fetcher, url, trigger=trigger, on_start=on_start, on_progress=on_progress
-        )
+        # Index in batches: one Whoosh commit per 200 organizations, not one each.
+        with current_app.extensions["portee.search"].batched():
+            run = run_federation_import(
+                database,
+                fetcher,
+                url,
+                trigger=trigger,
+                on_start=on_start,
+                on_progress=on_progress,
+            )
     finally:
         if "bar" in state:
             state["bar"].__exit__(None, None, None)
@@ -112,6 +120,43 @@ def refresh_command() -> None:
             import_with_progress(url, fetcher, trigger="refresh")
         run = run_organization_sources(database, fetcher, trigger="refresh", due_only=True)
     echo_run(run)
+    click.echo(notify_stale())
+
+
+@feeds_cli.command("notify-stale")
+def notify_stale_command() -> None:
+    """E-mail the hosts whose file has not been read for too long (once per step)."""
+    click.echo(notify_stale())
+
+
+def notify_stale() -> str:
+    from flask import render_template
+
+    from directory import staleness
+    from directory.mail import send_mail
+    from directory.timeutil import utcnow
+
+    config = current_app.config
+
+    def send(notice) -> None:
+        sources_url = (
+            f"{config['PORTEE_BASE_URL']}/dashboard/organizations/{notice.organization.id}/sources"
+        )
+        body = render_template("mail/stale.txt", notice=notice, sources_url=sources_url)
+        subject = f"Portée: {notice.organization.name}"
+        for address in notice.recipients:
+            send_mail(address, subject, body)
+
+    with get_database().session_scope() as session:
+        notices = staleness.send_notices(
+            session,
+            utcnow(),
+            config["PORTEE_STALE_AFTER_DAYS"],
+            config["PORTEE_HIDE_STALE_AFTER_DAYS"],
+            send,
+        )
+        session.commit()
+    return f"Stale listings: {len(notices)} hosts notified."
 
 
 @feeds_cli.command("add-source")
@@ -159,6 +204,7 @@ def rebuild_command() -> None:
 
 
 def init_app(app: Flask) -> None:
+    app.cli.add_command(accounts_cli)
     app.cli.add_command(directory_cli)
     app.cli.add_command(feeds_cli)
     app.cli.add_command(search_cli)

@@ -17,7 +17,11 @@ from directory.listings import provenance_of
 from directory.models import Category, NewsItem, Organization, Provenance, Service, Software
 from directory.vocabulary import ENDED_SERVICE_STATUSES
 
+# Offered in search and the API: members only.
 PUBLIC_MEMBERSHIPS = ("member",)
+# Whose page still answers: a suspended or former member's page says so, with the public
+# reason, and offers none of its services (a candidate's page does not exist).
+PAGE_MEMBERSHIPS = ("member", "suspended", "former")
 
 
 def _service_options():
@@ -39,7 +43,11 @@ def services_in_order(session: Session, service_ids: list[int]) -> list[Service]
     return [by_id[i] for i in service_ids if i in by_id]
 
 
-def public_organization(session: Session, slug: str) -> Organization | None:
+def public_organization(
+    session: Session, slug: str, memberships: tuple[str, ...] = PAGE_MEMBERSHIPS
+) -> Organization | None:
+    """The organization whose page the public may open (a suspended or former member's too:
+    its template says so); pass `memberships=PUBLIC_MEMBERSHIPS` for members only."""
     organization = session.exec(
         select(Organization)
         .where(Organization.slug == slug)
@@ -48,7 +56,7 @@ def public_organization(session: Session, slug: str) -> Organization | None:
             selectinload(Organization.services).selectinload(Service.categories),
         )
     ).first()
-    if organization is None or organization.membership not in PUBLIC_MEMBERSHIPS:
+    if organization is None or organization.membership not in memberships:
         return None
     return organization
 
@@ -134,3 +142,23 @@ def news_of(session: Session, organization: Organization, limit: int = 10) -> li
     items = session.exec(select(NewsItem).where(NewsItem.organization_id == organization.id)).all()
     dated = sorted((i for i in items if i.published), key=lambda i: i.published, reverse=True)
     return (dated + [i for i in items if not i.published])[:limit]
+
+
+def organizations_by_id(session: Session, ids: list[int]) -> dict[int, Organization]:
+    """Public organizations with these ids."""
+    if not ids:
+        return {}
+    rows = session.exec(select(Organization).where(Organization.id.in_(ids))).all()
+    return {o.id: o for o in rows if o.membership in PUBLIC_MEMBERSHIPS}
+
+
+def page_slugs(session: Session, ids: list[int]) -> dict[int, str]:
+    """The slugs of those organizations whose page the public may open."""
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Organization).where(
+            Organization.id.in_(ids), Organization.membership.in_(PAGE_MEMBERSHIPS)
+        )
+    ).all()
+    return {o.id: o.slug for o in rows}

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session, select
 
-from directory import listings
+from directory import listings, staleness
 from directory.catalog import SoftwareResolver
 from directory.feeds.chatonsinfos import OrganizationRecord, ParsedFile, ServiceRecord
 from directory.feeds.fetch import FetchResult
@@ -199,6 +199,11 @@ def reconcile_organization(
     record_attempt(session, run, org_source, org_outcome, at)
     if organization is None:
         return None
+    if not org_outcome.failed and (
+        organization.stale_notified_at or organization.hidden_notified_at
+    ):
+        staleness.confirmed_again(organization)
+        session.add(organization)
     if fresh and org_outcome.parsed is not None:
         listings.set_fields(
             session,
