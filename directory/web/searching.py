@@ -61,6 +61,11 @@ def run(params: SearchParams) -> SearchOutcome:
         return outcome
     session = get_session()
     outcome.services = public.services_in_order(session, outcome.results.service_ids)
+    if outcome.results.page == 1 and params.per_page > 1:
+        # The exposure ledger counts who was shown on a first page (fairness, issue 6).
+        current_app.extensions["portee.exposure"].note_shown(
+            service.organization_id for service in outcome.services
+        )
     outcome.categories_by_slug = {c.slug: c for c in public.categories(session)}
     outcome.software_by_slug = {s.slug: s for s in public.software_list(session)}
     return outcome
