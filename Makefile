@@ -34,6 +34,12 @@ system-test-deps:
 	  else echo "Install Debian's chromium and postgresql packages (as root)"; exit 1; fi; \
 	fi
 
+# The benchmark (bench/README.md): every size, FTS5 floor, load run with gunicorn and wrk.
+bench: install-test
+	$(BIN)/pip install --quiet -e '.[bench]'
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || true
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

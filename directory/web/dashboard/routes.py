@@ -107,19 +107,32 @@ def organization(org_id: int):
     locked = editing.locked_fields(session, organization)
     form = forms.ProfileForm(obj=organization)
     form.drop_locked(locked, request.form)
-    if form.validate_on_submit():
-        values = form.values(editing.PROFILE_FIELDS)
-        try:
-            changed = editing.update_profile(session, current_account(), organization, values)
-        except editing.EditError as error:
-            session.rollback()
-            form.refuse(error.field, refusal(error))
-        else:
-            session.commit()
-            flash(_("Saved.") if changed else _("Nothing changed."))
-            return redirect(url_for(".organization", org_id=org_id))
+    saved = _save(
+        form,
+        editing.PROFILE_FIELDS,
+        lambda values: editing.update_profile(session, current_account(), organization, values),
+    )
+    if saved:
+        return redirect(url_for(".organization", org_id=org_id))
     status = 400 if form.is_submitted() else 200
     return _render("dashboard/organization.html", organization, status, form=form, locked=locked)
+
+
+def _save(form, fields, update) -> bool:
+    """Validate `form`, apply its `fields` with `update(values)`, commit and flash; False when
+    the form comes back (invalid, or a field the host may not change: shown beside it)."""
+    if not form.validate_on_submit():
+        return False
+    session = get_session()
+    try:
+        changed = update(form.values(fields))
+    except editing.EditError as error:
+        session.rollback()
+        form.refuse(error.field, refusal(error))
+        return False
+    session.commit()
+    flash(_("Saved.") if changed else _("Nothing changed."))
+    return True
 
 
 # -- services --------------------------------------------------------------------------------
@@ -184,17 +197,13 @@ def service(org_id: int, service_id: int):
     locked = editing.locked_fields(session, item)
     form = _service_form(item)
     form.drop_locked(locked, request.form)
-    if form.validate_on_submit():
-        values = form.values(editing.SERVICE_FIELDS)
-        try:
-            changed = editing.update_service(session, current_account(), item, values)
-        except editing.EditError as error:
-            session.rollback()
-            form.refuse(error.field, refusal(error))
-        else:
-            session.commit()
-            flash(_("Saved.") if changed else _("Nothing changed."))
-            return redirect(url_for(".services", org_id=org_id))
+    saved = _save(
+        form,
+        editing.SERVICE_FIELDS,
+        lambda values: editing.update_service(session, current_account(), item, values),
+    )
+    if saved:
+        return redirect(url_for(".services", org_id=org_id))
     status = 400 if form.is_submitted() else 200
     return _render(
         "dashboard/service_form.html", organization, status, form=form, service=item, locked=locked
