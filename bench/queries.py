@@ -1,0 +1,83 @@
+"""The fixed mix of public queries: what people type into the search box, and the filters and
+pages they click. Each is a (text, filters, page) triple; the same mix is sent to the search
+layer, to the HTML results page and (its text and filters) to the FTS5 floor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+
+@dataclass(frozen=True)
+class Query:
+    kind: str  # word, typo, task-fr, task-en, text, filter, facets, paging
+    text: str = ""
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    page: int = 1
+
+    @property
+    def label(self) -> str:
+        parts = [repr(self.text)] if self.text else ["(all)"]
+        parts += [f"{k}={','.join(v)}" for k, v in self.filters.items()]
+        if self.page > 1:
+            parts.append(f"page={self.page}")
+        return " ".join(parts)
+
+    def url(self) -> str:
+        args: list[tuple[str, str]] = []
+        if self.text:
+            args.append(("q", self.text))
+        for name, values in self.filters.items():
+            args.extend((name, value) for value in values)
+        if self.page > 1:
+            args.append(("page", str(self.page)))
+        return "/search" + ("?" + urlencode(args) if args else "")
+
+
+def _q(kind: str, text: str = "", page: int = 1, **filters: str) -> Query:
+    return Query(kind, text, {k: tuple(v.split(",")) for k, v in filters.items()}, page)
+
+
+# fmt: off
+QUERIES: list[Query] = [
+    # Single words: software and tasks people name.
+    _q("word", "etherpad"), _q("word", "jitsi"), _q("word", "nextcloud"), _q("word", "framadate"),
+    _q("word", "mastodon"), _q("word", "peertube"), _q("word", "pad"), _q("word", "cloud"),
+    _q("word", "wiki"), _q("word", "forum"), _q("word", "mail"), _q("word", "sondage"),
+    _q("word", "agenda"), _q("word", "vpn"), _q("word", "matrix"), _q("word", "xmpp"),
+    _q("word", "blog"), _q("word", "tableur"),
+    # Misspellings.
+    _q("typo", "etherpda"), _q("typo", "jitis"), _q("typo", "nexcloud"), _q("typo", "framdate"),
+    _q("typo", "mastadon"), _q("typo", "peertub"), _q("typo", "privatbin"),
+    _q("typo", "limesurvay"),
+    # Tasks in French and in English.
+    _q("task-fr", "visio"), _q("task-fr", "partage de fichiers"),
+    _q("task-fr", "écriture collaborative"), _q("task-fr", "stockage en ligne"),
+    _q("task-fr", "réseau social"), _q("task-fr", "raccourcisseur d'url"),
+    _q("task-fr", "messagerie instantanée"), _q("task-fr", "hébergement de vidéos"),
+    _q("task-fr", "gestionnaire de mots de passe"),
+    _q("task-en", "video call"), _q("task-en", "file sharing"), _q("task-en", "url shortener"),
+    _q("task-en", "password manager"), _q("task-en", "online storage"),
+    _q("task-en", "mailing list"), _q("task-en", "collaborative editor"),
+    # Free text matched against names and descriptions.
+    _q("text", "association lyonnaise"), _q("text", "sans publicité"),
+    _q("text", "chiffré"), _q("text", "coopérative"), _q("text", "Rennes"),
+    _q("text", "refurbished hardware"),
+    # Filters, with and without text.
+    _q("filter", "pad", registration="none"), _q("filter", "visio", language="fr"),
+    _q("filter", "cloud", country="FR"), _q("filter", "etherpad", country="BE"),
+    _q("filter", "sondage", load="open"), _q("filter", "cloud", price="free"),
+    _q("filter", "visio", registration="none", language="fr", country="FR"),
+    _q("filter", "", category="video-calls"), _q("filter", "", software="etherpad"),
+    _q("filter", "", registration="none", country="CH"),
+    # Facets over everything: the browse pages (no text, every offer counted).
+    _q("facets", ""), _q("facets", "", language="fr"), _q("facets", "", country="FR"),
+    # Paging.
+    _q("paging", "etherpad", page=2), _q("paging", "cloud", page=3), _q("paging", "pad", page=5),
+    _q("paging", "", page=10),
+]
+# fmt: on
+
+# A smaller mix for --quick (CI smoke): one of each kind, and then some.
+QUICK = [q for i, q in enumerate(QUERIES) if i % 4 == 0]
