@@ -43,10 +43,12 @@ def set_fields(
 ) -> list[str]:
     """Apply `values` to `obj` and record their provenance; returns the names that changed."""
     at = at or utcnow()
-    if obj.id is None:
+    if obj.id is None:  # new: no provenance yet (an import creates thousands at a time)
         session.add(obj)
         session.flush()
-    known = provenance_of(session, obj)
+        known = {}
+    else:
+        known = provenance_of(session, obj)
     changed = []
     for name, value in values.items():
         record = known.get(name)

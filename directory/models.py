@@ -1,13 +1,15 @@
 """SQLModel tables: the single source of truth (the search index is derived from them).
 
-Times are naive UTC. Translated vocabulary (category and software names) is stored as
-{language: text} JSON so that a language can be added without a migration.
+Times are timezone-aware UTC (directory/timeutil.py). Translated vocabulary (category and
+software names) is stored as {language: text} JSON so that a language can be added without a
+migration.
 """
 
 from datetime import date, datetime
 from typing import Optional
+from urllib.parse import urlsplit
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint, event
 from sqlmodel import Field, Relationship, SQLModel
 
 from directory.timeutil import utcnow
@@ -62,6 +64,10 @@ class Organization(SQLModel, table=True):
     name: str = Field(max_length=200)
     description: str | None = None
     website: str | None = Field(default=None, max_length=500)
+    # The website's host name as `website_domain()` normalises it, kept in step with `website`
+    # at every flush by the listener below: the importer's takeover guard looks a domain up in
+    # this index instead of reading every organization.
+    website_domain: str | None = Field(default=None, max_length=253, index=True)
     logo_url: str | None = Field(default=None, max_length=500)
     legal_type: str | None = Field(default=None, max_length=20)
     status: str = Field(default="active", max_length=20)
@@ -93,6 +99,25 @@ class Organization(SQLModel, table=True):
     @property
     def is_public(self) -> bool:
         return self.membership == "member"
+
+
+def website_domain(url: str | None) -> str | None:
+    """The host name a website address names, lowercased and without "www." (None if none)."""
+    if not url:
+        return None
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:  # e.g. an unbalanced "[" in the address
+        return None
+    return host.removeprefix("www.")[:253] or None
+
+
+@event.listens_for(Organization, "before_insert")
+@event.listens_for(Organization, "before_update")
+def _fill_website_domain(_mapper, _connection, organization: Organization) -> None:
+    # Every ORM write of an organization (importer, forms, moderators) passes here, so the
+    # domain cannot lag behind the website; migration 0007 back-filled the rows written before.
+    organization.website_domain = website_domain(organization.website)
 
 
 class Service(SQLModel, table=True):
@@ -158,7 +183,9 @@ class Source(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(max_length=1000, unique=True)
     kind: str = Field(max_length=20)  # federation | organization | service | json | news
-    parent_id: int | None = Field(default=None, foreign_key="source.id", ondelete="SET NULL")
+    parent_id: int | None = Field(
+        default=None, foreign_key="source.id", index=True, ondelete="SET NULL"
+    )
     subs_key: str | None = Field(default=None, max_length=200)
     organization_id: int | None = Field(
         default=None, foreign_key="organization.id", index=True, ondelete="CASCADE"

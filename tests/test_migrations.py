@@ -84,6 +84,8 @@ def test_demo_import_and_search_on_postgresql(postgres_url, tmp_path):
     prepare(app)
     run = import_demo(app)
     assert run.failed == 1  # the demo's deliberate 404
+    again = import_demo(app)  # unchanged and failed files: the ledger's batched statements
+    assert (again.changed, again.unchanged, again.failed) == (0, run.sources_tried - 1, 1)
     with get_database(app).session_scope() as session:
         assert len(session.exec(select(Organization)).all()) >= 30
         assert len(session.exec(select(Service)).all()) >= 200
@@ -91,3 +93,38 @@ def test_demo_import_and_search_on_postgresql(postgres_url, tmp_path):
     assert response.status_code == 200
     assert response.get_json()["total"] > 0
     get_database(app).engine.dispose()
+
+
+def test_0007_fills_the_website_domain_of_existing_organizations(database_url):
+    config = alembic_config(database_url)
+    command.upgrade(config, "0006")
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        for slug, website in (
+            ("www", "https://WWW.Chaton.example/accueil"),
+            ("bare", "http://autre.example:8080"),
+            ("none", None),
+            ("odd", "http://[::1"),
+        ):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO organization (slug, name, website, status, membership,"
+                    " languages, social, extra, created_at, updated_at) VALUES (:slug, :slug,"
+                    " :website, 'active', 'member', '[]', '{}', '{}', CURRENT_TIMESTAMP,"
+                    " CURRENT_TIMESTAMP)"
+                ),
+                {"slug": slug, "website": website},
+            )
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT slug, website_domain FROM organization"))
+        assert dict(rows.all()) == {
+            "www": "chaton.example",
+            "bare": "autre.example",
+            "none": None,
+            "odd": None,
+        }
+    command.downgrade(config, "0006")
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("organization")}
+    assert "website_domain" not in columns and "website" in columns
+    engine.dispose()

@@ -30,6 +30,10 @@ DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 MAX_REDIRECTS = 5
 TIMEOUT = httpx.Timeout(connect=5.0, read=10.0, write=10.0, pool=5.0)
 DEADLINE = 30.0
+# An answer whose body Portée does not use (304, redirect, error) is still read to its end when
+# it is this small: httpcore closes a connection whose response was left unread, and a
+# re-import is mostly 304s, which would then cost a new connection each.
+DRAIN_BYTES = 64 * 1024
 _REDIRECTS = (301, 302, 303, 307, 308)
 
 
@@ -121,6 +125,7 @@ class Fetcher:
                 self.policy.check_url(current)
                 with self.client.stream("GET", current, headers=headers) as response:
                     if response.status_code in _REDIRECTS and "Location" in response.headers:
+                        self._drain(response, started)
                         target = urljoin(current, response.headers["Location"])
                         if urlsplit(current).scheme == "https" and target.startswith("http:"):
                             return _failed(url, "insecure_redirect", value=target)
@@ -148,6 +153,20 @@ class Fetcher:
         except httpx.HTTPError as exc:
             return _failed(url, "network", detail=type(exc).__name__)
 
+    def _drain(self, response: httpx.Response, started: float) -> None:
+        """Read a small unused body to its end, so the connection can be reused."""
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > DRAIN_BYTES:
+            return
+        read = 0
+        try:
+            for chunk in response.iter_raw():
+                read += len(chunk)
+                if read > DRAIN_BYTES or time.monotonic() - started > self.deadline:
+                    return  # not worth it: the connection is closed instead
+        except (httpx.HTTPError, httpx.StreamError):
+            return  # the status is what counts; the connection is dropped
+
     def _read(self, url: str, response: httpx.Response, started: float) -> FetchResult:
         result = FetchResult(
             url=str(response.url),
@@ -156,6 +175,8 @@ class Fetcher:
             etag=response.headers.get("ETag"),
             last_modified=response.headers.get("Last-Modified"),
         )
+        if response.status_code == 304 or response.status_code >= 400:
+            self._drain(response, started)
         if response.status_code == 304:
             return result
         if response.status_code >= 400:

@@ -2,15 +2,16 @@
 
 Never loses the last good listing: a file that failed to fetch or parse changes nothing but
 its source's status. A service whose `subs` line left a successfully read organization file is
-retired (kept, not deleted).
+retired (kept, not deleted). A file that changes nothing but its own source row (unchanged, or
+failed, see RunLedger.quiet) is only noted in the run's ledger, which writes such rows in
+batches: a re-import of unchanged files opens no transaction per organization.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
+from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
@@ -19,26 +20,19 @@ from directory.catalog import SoftwareResolver
 from directory.feeds.chatonsinfos import OrganizationRecord, ParsedFile, ServiceRecord
 from directory.feeds.fetch import FetchResult
 from directory.feeds.issues import Issue
+from directory.feeds.ledger import SUCCESS_INTERVAL, Known, RunLedger, attempt  # noqa: F401
 from directory.feeds.librehost import ParsedJson
 from directory.feeds.news import ParsedNews
 from directory.models import (
-    ImportResult,
-    ImportRun,
     NewsItem,
     Organization,
     Service,
     Software,
     Source,
+    website_domain,
 )
 
-SUCCESS_INTERVAL = timedelta(hours=6)
-# Codes that refuse a file (the others are warnings that came along with the refusal).
-_ERROR_CODES = {
-    "undecodable", "empty", "wrong_class", "missing_required", "bad_registration", "bad_json",
-    "too_many_keys", "got_html", "held_takeover", "feed_empty", "feed_entities",
-    "feed_not_a_feed", "feed_truncated", "feed_timeout", "feed_unreadable",
-}  # fmt: skip
-MAX_BACKOFF = timedelta(hours=48)
+# (SUCCESS_INTERVAL is imported for bench/bulk.py, which reads it here.)
 
 
 @dataclass
@@ -56,7 +50,7 @@ class FileOutcome:
     def failed(self) -> bool:
         return self.fetch.error is not None or bool(self.errors)
 
-    def unchanged(self, source: Source) -> bool:
+    def unchanged(self, source: Source | Known) -> bool:
         if self.failed:
             return False
         return self.fetch.not_modified or (
@@ -75,12 +69,24 @@ def content_hash(data: bytes) -> str:
 
 
 def source_for(
-    session: Session, url: str, kind: str, parent: Source | None, subs_key: str | None
+    session: Session,
+    ledger: RunLedger,
+    url: str,
+    kind: str,
+    parent_id: int | None,
+    subs_key: str | None,
 ) -> Source:
-    source = session.exec(select(Source).where(Source.url == url)).first()
+    """The source row of `url` as an ORM object (created if new), for an attempt that may
+    change its listing."""
+    ledger.write(session)  # first, so that no noted attempt lands over this newer one
+    known = ledger.known.get(url)
+    source = session.get(Source, known.id) if known else None
+    if source is None:
+        source = session.exec(select(Source).where(Source.url == url)).first()
     if source is None:
         source = Source(url=url, kind=kind)
-    source.parent_id = parent.id if parent else source.parent_id
+    if parent_id is not None:
+        source.parent_id = parent_id
     source.subs_key = subs_key or source.subs_key
     session.add(source)
     session.flush()
@@ -88,94 +94,85 @@ def source_for(
 
 
 def record_attempt(
-    session: Session, run: ImportRun, source: Source, outcome: FileOutcome, at: datetime
+    session: Session, ledger: RunLedger, source: Source, outcome: FileOutcome, at: datetime
 ) -> str:
     """Update the source's status from one attempt and log it on the run; returns the outcome."""
-    source.last_attempt_at = at
-    source.last_status = outcome.fetch.status
-    warnings = [w.as_dict() for w in (outcome.parsed.warnings if outcome.parsed else [])]
-    if outcome.failed:
-        source.consecutive_failures += 1
-        issues = [outcome.fetch.error] if outcome.fetch.error else outcome.errors
-        issue = issues[0]
-        source.last_error = issue.message
-        source.errors = [i.as_dict() for i in issues if i.code in _ERROR_CODES or i is issue]
-        source.warnings = [i.as_dict() for i in issues if i.code not in _ERROR_CODES] + warnings
-        backoff = min(timedelta(hours=2**source.consecutive_failures), MAX_BACKOFF)
-        if outcome.fetch.retry_after:  # the server asked for a pause: honour it, capped
-            backoff = max(backoff, min(timedelta(seconds=outcome.fetch.retry_after), MAX_BACKOFF))
-        source.next_due_at = at + backoff
-        result = "failed"
-        error = issue.message
-        if issue.code == "held_takeover":
-            result = "held"
-    else:
-        result = "unchanged" if outcome.unchanged(source) else "changed"
-        source.consecutive_failures = 0
-        source.last_error = None
-        source.errors = []
-        source.last_success_at = at
-        source.next_due_at = at + SUCCESS_INTERVAL
-        if outcome.fetch.etag or outcome.fetch.last_modified:
-            source.etag = outcome.fetch.etag
-            source.last_modified = outcome.fetch.last_modified
-        if outcome.parsed is not None:
-            source.warnings = warnings
-            source.content_hash = outcome.content_hash
-        error = None
+    done = attempt(source, outcome, at)
+    for name, value in done.values.items():
+        setattr(source, name, value)
     session.add(source)
-    session.add(
-        ImportResult(
-            run_id=run.id,
-            source_id=source.id,
-            url=outcome.url,
-            outcome=result,
-            http_status=outcome.fetch.status,
-            error=error,
-            errors=source.errors,
-            warnings=source.warnings if result != "unchanged" else [],
-        )
-    )
-    # A held file is counted with the failures: nothing of it was published.
-    counter = "failed" if result == "held" else result
-    setattr(run, counter, getattr(run, counter) + 1)
-    run.sources_tried += 1
-    session.add(run)
-    return result
+    ledger.result(source.id, outcome.url, done, outcome.fetch.status, source.warnings)
+    return done.outcome
 
 
-def _domain(url: str | None) -> str | None:
-    if not url:
-        return None
-    host = (urlsplit(url).hostname or "").lower()
-    return host.removeprefix("www.") or None
-
-
-def _takeover_target(session: Session, record: OrganizationRecord) -> Organization | None:
+def _takeover_target(session: Session, record: OrganizationRecord) -> int | None:
     """Another organization already listed with the website this new file declares."""
-    domain = _domain(record.fields.get("website"))
+    domain = website_domain(record.fields.get("website"))
     if domain is None:
         return None
-    for organization in session.exec(select(Organization).where(Organization.website != None)):  # noqa: E711
-        if _domain(organization.website) == domain:
-            return organization
-    return None
+    return session.exec(
+        select(Organization.id).where(Organization.website_domain == domain).limit(1)
+    ).first()
+
+
+def _quiet(
+    ledger: RunLedger, outcome: FileOutcome, parent_id: int | None, subs_key: str | None
+) -> Known | None:
+    """What is known of the file if this attempt changes nothing but its own source row (nor
+    where it hangs in the tree of files): see RunLedger.quiet."""
+    known = ledger.quiet(outcome.url, outcome)
+    if known is None or (parent_id is not None and known.parent_id != parent_id):
+        return None
+    return known if not subs_key or known.subs_key == subs_key else None
 
 
 def reconcile_organization(
     session: Session,
-    run: ImportRun,
-    federation: Source | None,
+    ledger: RunLedger,
+    parent_id: int | None,
     bundle: OrganizationBundle,
     resolver: SoftwareResolver,
     *,
     membership: str,
     at: datetime,
-) -> Organization | None:
-    """Bring one organization and its services in line with its files; the caller commits."""
+) -> int | None:
+    """Bring one organization and its services in line with its files; the caller commits.
+    Returns the organization's id (None when nothing of it is published)."""
+    org_outcome = bundle.organization
+    known = _quiet(ledger, org_outcome, parent_id, org_outcome.subs_key)
+    if known is not None and (
+        org_outcome.failed
+        # A good read on a new day is a "confirmed" day the index shows (search/sync.py):
+        # that attempt goes through the ORM.
+        or (known.last_success_at is not None and known.last_success_at.date() == at.date())
+    ):
+        ledger.note(known, org_outcome, at)
+        organization_id = known.organization_id
+        if organization_id is None:  # never published (its file failed from the start)
+            return None
+        for service_outcome in bundle.services:
+            _reconcile_service(
+                session, ledger, known.id, organization_id, service_outcome, resolver, at
+            )
+        return organization_id
+    return _reconcile_organization_file(
+        session, ledger, parent_id, bundle, resolver, membership=membership, at=at
+    )
+
+
+def _reconcile_organization_file(
+    session: Session,
+    ledger: RunLedger,
+    parent_id: int | None,
+    bundle: OrganizationBundle,
+    resolver: SoftwareResolver,
+    *,
+    membership: str,
+    at: datetime,
+) -> int | None:
     org_outcome = bundle.organization
     org_source = source_for(
-        session, org_outcome.url, "organization", federation, org_outcome.subs_key
+        session, ledger, org_outcome.url, "organization", parent_id, org_outcome.subs_key
     )
     fresh = not org_outcome.failed and not org_outcome.unchanged(org_source)
     organization = (
@@ -191,12 +188,12 @@ def reconcile_organization(
             org_outcome.errors.insert(
                 0, Issue("held_takeover", None, "organization.website", {"value": website})
             )
-            record_attempt(session, run, org_source, org_outcome, at)
+            record_attempt(session, ledger, org_source, org_outcome, at)
             return None
         organization = listings.create_organization(session, record.fields["name"], membership)
         org_source.organization_id = organization.id
         fresh = True
-    record_attempt(session, run, org_source, org_outcome, at)
+    record_attempt(session, ledger, org_source, org_outcome, at)
     if organization is None:
         return None
     if not org_outcome.failed and (
@@ -216,23 +213,29 @@ def reconcile_organization(
     current_urls = set()
     for service_outcome in bundle.services:
         current_urls.add(service_outcome.url)
-        _reconcile_service(session, run, org_source, organization, service_outcome, resolver, at)
+        _reconcile_service(
+            session, ledger, org_source.id, organization.id, service_outcome, resolver, at
+        )
     if fresh and org_outcome.parsed is not None:
-        _retire_missing(session, org_source, current_urls, at)
-    return organization
+        _retire_missing(session, org_source.id, current_urls, at)
+    return organization.id
 
 
 def _reconcile_service(
     session: Session,
-    run: ImportRun,
-    org_source: Source,
-    organization: Organization,
+    ledger: RunLedger,
+    org_source_id: int,
+    organization_id: int,
     outcome: FileOutcome,
     resolver: SoftwareResolver,
     at: datetime,
 ) -> None:
-    source = source_for(session, outcome.url, "service", org_source, outcome.subs_key)
-    source.organization_id = organization.id
+    known = _quiet(ledger, outcome, org_source_id, outcome.subs_key)
+    if known is not None and known.organization_id == organization_id:
+        ledger.note(known, outcome, at)
+        return
+    source = source_for(session, ledger, outcome.url, "service", org_source_id, outcome.subs_key)
+    source.organization_id = organization_id
     service = session.get(Service, source.service_id) if source.service_id else None
     unchanged = outcome.unchanged(source) and service is not None
     if outcome.parsed is not None and not outcome.failed and not unchanged:
@@ -245,7 +248,7 @@ def _reconcile_service(
                 Issue("unknown_software", None, "software.name", {"value": record.software_name})
             )
         if service is None:
-            service = Service(organization_id=organization.id, name=record.fields["name"])
+            service = Service(organization_id=organization_id, name=record.fields["name"])
         values = dict(record.fields, software_id=software.id if software else None)
         listings.set_fields(session, service, values, "file", at=at, source_id=source.id)
         listings.set_service_categories(session, service, software.categories if software else [])
@@ -253,12 +256,12 @@ def _reconcile_service(
     if service is not None and not outcome.failed:
         # Listed again in its organization's file (even unchanged): offered again.
         listings.restore_service(session, service)
-    record_attempt(session, run, source, outcome, at)
+    record_attempt(session, ledger, source, outcome, at)
 
 
-def _retire_missing(session: Session, org_source: Source, current: set[str], at: datetime) -> None:
+def _retire_missing(session: Session, org_source_id: int, current: set[str], at: datetime) -> None:
     children = session.exec(
-        select(Source).where(Source.parent_id == org_source.id, Source.kind == "service")
+        select(Source).where(Source.parent_id == org_source_id, Source.kind == "service")
     )
     for child in children:
         if child.url not in current and child.service_id:
@@ -283,7 +286,7 @@ def _protected_from(session: Session, organization: Organization, source: Source
 
 
 def reconcile_json(
-    session: Session, run: ImportRun, source: Source, outcome: FileOutcome, at: datetime
+    session: Session, ledger: RunLedger, source: Source, outcome: FileOutcome, at: datetime
 ) -> None:
     """A librehost.json read: fill the organization fields it may fill."""
     organization = session.get(Organization, source.organization_id)
@@ -295,11 +298,11 @@ def reconcile_json(
         if fields.get("extra"):
             values["extra"] = dict(organization.extra, librehost=fields["extra"])
         listings.set_fields(session, organization, values, "file", at=at, source_id=source.id)
-    record_attempt(session, run, source, outcome, at)
+    record_attempt(session, ledger, source, outcome, at)
 
 
 def reconcile_news(
-    session: Session, run: ImportRun, source: Source, outcome: FileOutcome, at: datetime
+    session: Session, ledger: RunLedger, source: Source, outcome: FileOutcome, at: datetime
 ) -> None:
     """A news feed read: upsert its entries, keep the newest NEWS_KEPT of the organization."""
     fresh = not outcome.failed and not outcome.unchanged(source)
@@ -323,7 +326,7 @@ def reconcile_news(
             session.add(item)
         session.flush()
         _keep_newest_news(session, source.organization_id)
-    record_attempt(session, run, source, outcome, at)
+    record_attempt(session, ledger, source, outcome, at)
 
 
 def _keep_newest_news(session: Session, organization_id: int) -> None:

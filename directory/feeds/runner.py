@@ -10,13 +10,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from sqlmodel import select
+import sqlalchemy as sa
 
 from directory.catalog import SoftwareResolver
 from directory.db import Database
 from directory.feeds.chatonsinfos import OrganizationRecord, parse_properties
 from directory.feeds.fetch import Fetcher
 from directory.feeds.issues import Issue, ParseError
+from directory.feeds.ledger import Known, RunLedger, federation_scope, load_known
 from directory.feeds.librehost import parse_librehost
 from directory.feeds.news import parse_news
 from directory.feeds.reconcile import (
@@ -42,15 +43,6 @@ _KIND_NAMES = {
 }
 
 
-@dataclass(frozen=True)
-class Known:
-    """What the database remembers of a source, handed to the fetching threads."""
-
-    etag: str | None
-    last_modified: str | None
-    children: tuple[tuple[str | None, str], ...]  # (subs key, url) of its last good subs
-
-
 def looks_like_html(content_type: str | None, content: bytes) -> bool:
     """An HTML error page served with 200 instead of the file (a common misconfiguration)."""
     if content_type and content_type.split(";")[0].strip().lower() in (
@@ -73,11 +65,8 @@ def _parse(kind: str, content: bytes, url: str, content_type: str | None):
 def fetch_and_parse(
     fetcher: Fetcher, url: str, subs_key: str | None, expected: str, known: Known | None
 ) -> FileOutcome:
-    result = fetcher.fetch(
-        url,
-        etag=known.etag if known else None,
-        last_modified=known.last_modified if known else None,
-    )
+    etag, last_modified = known.validators if known else (None, None)
+    result = fetcher.fetch(url, etag=etag, last_modified=last_modified)
     # Identity is the address listed in subs, not where redirects led.
     outcome = FileOutcome(url=url, subs_key=subs_key, fetch=result)
     if result.ok and not result.not_modified and result.content is not None:
@@ -90,25 +79,6 @@ def fetch_and_parse(
         except ParseError as exc:
             outcome.errors = exc.errors + exc.warnings
     return outcome
-
-
-def _known_sources(database: Database) -> dict[str, Known]:
-    with database.session_scope() as session:
-        sources = session.exec(select(Source)).all()
-        children: dict[int, list[tuple[str | None, str]]] = {}
-        for source in sources:
-            if source.parent_id is not None:
-                children.setdefault(source.parent_id, []).append((source.subs_key, source.url))
-        known = {}
-        for source in sources:
-            bound = source.organization_id is not None or source.kind == "federation"
-            known[source.url] = Known(
-                # Without a bound listing, a 304 would leave nothing to publish: ask again.
-                etag=source.etag if bound else None,
-                last_modified=source.last_modified if bound else None,
-                children=tuple(children.get(source.id, ())),
-            )
-        return known
 
 
 def _bundle(fetcher: Fetcher, url: str, subs_key: str, known: dict[str, Known]):
@@ -132,6 +102,17 @@ def _bundle(fetcher: Fetcher, url: str, subs_key: str, known: dict[str, Known]):
 ProgressCallback = Callable[[OrganizationBundle], None]
 
 
+def _finish(database: Database, ledger: RunLedger) -> ImportRun:
+    """Write what the ledger still holds and close the run."""
+    with database.session_scope() as session:
+        ledger.write(session)
+        run = session.get(ImportRun, ledger.run_id)
+        run.finished_at = utcnow()
+        session.add(run)
+        session.commit()
+        return run
+
+
 def run_federation_import(
     database: Database,
     fetcher: Fetcher,
@@ -144,16 +125,20 @@ def run_federation_import(
     on_progress: ProgressCallback | None = None,
 ) -> ImportRun:
     """Import every organization a federation file lists. Returns the finished run."""
-    known = _known_sources(database)
+    with database.session_scope() as session:
+        known = load_known(session, federation_scope(url))
+        resolver = SoftwareResolver.from_session(session)
     federation = fetch_and_parse(fetcher, url, None, "federation", known.get(url))
     with database.session_scope() as session:
         run = ImportRun(trigger=trigger, root_url=url, started_at=utcnow())
         session.add(run)
         session.flush()
-        fed_source = source_for(session, url, "federation", None, None)
-        record_attempt(session, run, fed_source, federation, utcnow())
+        ledger = RunLedger(run.id, known)
+        fed_source = source_for(session, ledger, url, "federation", None, None)
+        record_attempt(session, ledger, fed_source, federation, utcnow())
+        ledger.write(session)
         session.commit()
-        run_id, fed_source_id = run.id, fed_source.id
+        fed_source_id = fed_source.id
     if federation.parsed is not None:
         subs = [(sub.key, sub.url) for sub in federation.parsed.record.subs]
     elif federation.fetch.not_modified and url in known:
@@ -163,46 +148,41 @@ def run_federation_import(
     if on_start:
         on_start(len(subs))
 
-    with database.session_scope() as session:
-        resolver = SoftwareResolver.from_session(session)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(_bundle, fetcher, sub_url, key, known) for key, sub_url in subs]
         for future in as_completed(futures):
             bundle = future.result()
             with database.session_scope() as session:
-                run = session.get(ImportRun, run_id)
-                fed_source = session.get(Source, fed_source_id)
                 reconcile_organization(
                     session,
-                    run,
-                    fed_source,
+                    ledger,
+                    fed_source_id,
                     bundle,
                     resolver,
                     membership=membership,
                     at=utcnow(),
                 )
-                session.commit()
+                # An unchanged organization touched no row: its attempts wait in the ledger.
+                if session.in_transaction() or ledger.due:
+                    ledger.write(session)
+                    session.commit()
             if on_progress:
                 on_progress(bundle)
-
-    with database.session_scope() as session:
-        run = session.get(ImportRun, run_id)
-        run.finished_at = utcnow()
-        session.add(run)
-        session.commit()
-        return run
+    return _finish(database, ledger)
 
 
 def due_federations(database: Database, now=None) -> list[str]:
     """Federation files due for a new run: the file itself or any file below it is due."""
     now = now or utcnow()
     with database.session_scope() as session:
-        sources = session.exec(select(Source)).all()
-    children: dict[int | None, list[Source]] = {}
+        sources = session.exec(
+            sa.select(Source.id, Source.parent_id, Source.kind, Source.url, Source.next_due_at)
+        ).all()
+    children: dict[int | None, list] = {}
     for source in sources:
         children.setdefault(source.parent_id, []).append(source)
 
-    def is_due(source: Source) -> bool:
+    def is_due(source) -> bool:
         if source.next_due_at is None or source.next_due_at <= now:
             return True
         return any(is_due(child) for child in children.get(source.id, []))
@@ -223,38 +203,37 @@ def run_organization_sources(
     only those due), each reconciled in its own transaction."""
     now = utcnow()
     with database.session_scope() as session:
-        statement = select(Source).where(Source.kind.in_(("json", "news")))
+        where = [Source.kind.in_(("json", "news"))]
         if organization_id is not None:
-            statement = statement.where(Source.organization_id == organization_id)
-        sources = [
-            (s.id, s.url, s.kind, Known(s.etag, s.last_modified, ()))
-            for s in session.exec(statement)
-            if not due_only or s.next_due_at is None or s.next_due_at <= now
-        ]
+            where.append(Source.organization_id == organization_id)
+        known = load_known(session, *where)
         run = ImportRun(trigger=trigger, started_at=now)
         session.add(run)
         session.commit()
-        run_id = run.id
+        ledger = RunLedger(run.id, known)
+    sources = [
+        s for s in known.values() if not due_only or s.next_due_at is None or s.next_due_at <= now
+    ]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {
-            pool.submit(fetch_and_parse, fetcher, url, None, kind, known): (source_id, kind)
-            for source_id, url, kind, known in sources
+            pool.submit(fetch_and_parse, fetcher, s.url, None, s.kind, s): s for s in sources
         }
         for future in as_completed(futures):
-            source_id, kind = futures[future]
+            known_source = futures[future]
             outcome = future.result()
+            at = utcnow()
+            if ledger.quiet(outcome.url, outcome) is not None:
+                ledger.note(known_source, outcome, at)
+                if not ledger.due:
+                    continue
             with database.session_scope() as session:
-                run = session.get(ImportRun, run_id)
-                source = session.get(Source, source_id)
-                reconcile = reconcile_json if kind == "json" else reconcile_news
-                reconcile(session, run, source, outcome, utcnow())
+                if outcome.url not in ledger.handled:
+                    source = source_for(session, ledger, outcome.url, known_source.kind, None, None)
+                    reconcile = reconcile_json if known_source.kind == "json" else reconcile_news
+                    reconcile(session, ledger, source, outcome, at)
+                ledger.write(session)
                 session.commit()
-    with database.session_scope() as session:
-        run = session.get(ImportRun, run_id)
-        run.finished_at = utcnow()
-        session.add(run)
-        session.commit()
-        return run
+    return _finish(database, ledger)
 
 
 def refresh_organization(
@@ -262,28 +241,24 @@ def refresh_organization(
 ) -> ImportRun:
     """Fetch every source of one organization now: its ChatonsInfos file with its services,
     its JSON description and its news feed (the dashboard's "refresh now")."""
-    known = _known_sources(database)
     with database.session_scope() as session:
-        files = session.exec(
-            select(Source).where(
-                Source.organization_id == organization_id, Source.kind == "organization"
-            )
-        ).all()
-        targets = [(source.url, source.subs_key) for source in files]
+        # Its files and those they list (service files are bound to it too).
+        known = load_known(session, Source.organization_id == organization_id)
         resolver = SoftwareResolver.from_session(session)
+    targets = [(k.url, k.subs_key) for k in known.values() if k.kind == "organization"]
     bundles = [_bundle(fetcher, url, key, known) for url, key in targets]
     run = run_organization_sources(
         database, fetcher, trigger=trigger, organization_id=organization_id
     )
+    ledger = RunLedger(run.id, known)
     with database.session_scope() as session:
-        run = session.get(ImportRun, run.id)
         for bundle in bundles:
             reconcile_organization(
-                session, run, None, bundle, resolver, membership="candidate", at=utcnow()
+                session, ledger, None, bundle, resolver, membership="candidate", at=utcnow()
             )
-        session.add(run)
+        ledger.write(session)
         session.commit()
-        return run
+        return session.get(ImportRun, run.id)
 
 
 @dataclass
