@@ -22,6 +22,7 @@ from search import sync
 from search.index import IndexUnavailable, OfferIndex
 from search.match import MatchRequest, MatchResult, Need, match_hosts, pick_offer
 from search.query import Fairness, SearchParams, SearchResults, run_search
+from search.snapshot import on_snapshot
 from search.vocabulary import Vocabulary
 
 __all__ = ["IndexUnavailable", "SearchParams", "SearchResults", "SearchService", "get_search"]
@@ -63,7 +64,8 @@ class SearchService:
 
     def search(self, params: SearchParams) -> SearchResults:
         """Raises IndexUnavailable when the index is missing or locked."""
-        return run_search(self.index, self.vocabulary(), params, self.current_fairness())
+        vocabulary, fairness = self.vocabulary(), self.current_fairness()
+        return on_snapshot(self.index, lambda s: run_search(s, vocabulary, params, fairness))
 
     def current_fairness(self) -> Fairness:
         """The fairness settings with this week's over-exposed hosts (recomputed each minute)."""

@@ -1,0 +1,212 @@
+"""One version of the index, held in memory in the shape queries need.
+
+Whoosh stores and analyses; answering a public query over tens of thousands of offers with
+its pure-Python matchers, facet counters and sorting took most of a second (bench/README.md).
+A snapshot reads the per-offer columns once per index version and keeps every set of offers
+(a term's postings, a facet value, the offers valid today) as a bitmap (search/bitmaps.py), so
+a query is a handful of integer operations. It is rebuilt when the index changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from search import bitmaps
+from search.ordering import fair_key
+
+# Per-offer values read from the index's columns.
+COLUMNS = (
+    "service_id",
+    "org_id",
+    "load",
+    "confirmed",
+    "ends",
+    "registration",
+    "price",
+    "country",
+    "language_set",
+    "status",
+)
+TERM_CACHE_SIZE = 2000
+DAY_CACHE_SIZE = 4
+
+
+class SnapshotClosed(RuntimeError):
+    """The index changed and this snapshot's reader was closed: ask for the current one."""
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Offers in fair order for one day (search/ordering.py's key without the score)."""
+
+    order: list[int]  # document numbers, fairest first
+    rank: list[int]  # document number → position in `order`
+
+
+class Snapshot:
+    def __init__(self, reader, version: tuple) -> None:
+        self.version = version
+        self._reader = reader
+        self._leaves = list(reader.leaf_readers()) if reader.doc_count_all() else []
+        self._lock = threading.Lock()
+        self._closed = False
+        self.size = reader.doc_count_all()
+        self.columns = self._read_columns()
+        if reader.has_deletions():
+            self.live = bitmaps.from_docnums(reader.all_doc_ids(), self.size)
+        else:
+            self.live = (1 << self.size) - 1
+        self._terms: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._facets: dict[str, dict[str, int]] = {}
+        self._lexicons: dict[str, dict[str, list[str]]] = {}
+        self._days: OrderedDict[tuple, object] = OrderedDict()
+
+    def _read_columns(self) -> dict[str, list]:
+        columns: dict[str, list] = {name: [] for name in COLUMNS}
+        for name in COLUMNS:
+            shared: dict = {}  # one object per distinct value: tens of MB at 80,000 offers
+            for leaf, _offset in self._leaves:
+                column = columns[name]
+                column.extend(shared.setdefault(v, v) for v in leaf.column_reader(name))
+        columns["language_set"] = [frozenset(v.split()) for v in columns["language_set"]]
+        return columns
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._reader.close()
+
+    # -- sets of offers --------------------------------------------------------------------
+    def term(self, field: str, text: str) -> int:
+        """The offers whose `field` holds the (analysed) term `text`."""
+        key = (field, text)
+        with self._lock:
+            found = self._terms.get(key)
+            if found is not None:
+                self._terms.move_to_end(key)
+                return found
+            found = self._postings(field, text.encode())
+            self._terms[key] = found
+            if len(self._terms) > TERM_CACHE_SIZE:
+                self._terms.popitem(last=False)
+            return found
+
+    def _postings(self, field: str, term: bytes) -> int:
+        """Called with the lock held (Whoosh's file readers keep a position)."""
+        if self._closed:
+            raise SnapshotClosed
+        docnums: list[int] = []
+        for leaf, offset in self._leaves:
+            if (field, term) in leaf:
+                docnums.extend(offset + d for d in leaf.postings(field, term).all_ids())
+        return bitmaps.from_docnums(docnums, self.size)
+
+    def facet(self, field: str) -> dict[str, int]:
+        """Every value of a facet field → the offers having it."""
+        values = self._facets.get(field)
+        if values is None:
+            with self._lock:
+                if self._closed:
+                    raise SnapshotClosed
+                terms = {t for leaf, _ in self._leaves for t in leaf.lexicon(field)}
+                values = {t.decode(): self._postings(field, t) for t in sorted(terms) if t}
+            self._facets[field] = values
+        return values
+
+    def fuzzy(self, field: str, word: str, max_edits: int) -> int:
+        """The offers with a term in `field` within `max_edits` of `word` (same first letter)."""
+        key = (f"~{max_edits}:{field}", word)
+        with self._lock:
+            found = self._terms.get(key)
+        if found is not None:
+            return found
+        near = process.extract(
+            word,
+            self._lexicon(field).get(word[:1], []),
+            scorer=OSA.distance,
+            score_cutoff=max_edits,
+            limit=None,
+        )
+        found = 0
+        for term, _distance, _index in near:
+            found |= self.term(field, term)
+        with self._lock:
+            self._terms[key] = found
+        return found
+
+    def _lexicon(self, field: str) -> dict[str, list[str]]:
+        """The field's terms by first letter (for fuzzy matching)."""
+        lexicon = self._lexicons.get(field)
+        if lexicon is None:
+            with self._lock:
+                if self._closed:
+                    raise SnapshotClosed
+                terms = {t for leaf, _ in self._leaves for t in leaf.lexicon(field)}
+            lexicon = {}
+            for term in sorted(t.decode() for t in terms):
+                lexicon.setdefault(term[:1], []).append(term)
+            self._lexicons[field] = lexicon
+        return lexicon
+
+    def valid(self, today: int, hidden_before: int) -> int:
+        """Offers not ended by `today` whose host's file was read since `hidden_before`."""
+
+        def compute() -> int:
+            ends, confirmed = self.columns["ends"], self.columns["confirmed"]
+            kept = (
+                d for d in range(self.size) if ends[d] >= today and confirmed[d] >= hidden_before
+            )
+            return bitmaps.from_docnums(kept, self.size) & self.live
+
+        return self._per_day(("valid", today, hidden_before), compute)
+
+    def ranking(self, seed: str, stale_before: int, demoted: frozenset[int]) -> Ranking:
+        def compute() -> Ranking:
+            key = fair_key(seed, demoted)
+            columns = self.columns
+            org_ids, loads, confirmed = columns["org_id"], columns["load"], columns["confirmed"]
+            service_ids = columns["service_id"]
+            order = sorted(
+                bitmaps.docnums(self.live),
+                key=lambda d: (
+                    *key(org_ids[d], loads[d] == "full", confirmed[d] < stale_before),
+                    service_ids[d],
+                ),
+            )
+            rank = [self.size] * self.size
+            for position, docnum in enumerate(order):
+                rank[docnum] = position
+            return Ranking(order, rank)
+
+        return self._per_day(("ranking", seed, stale_before, demoted), compute)
+
+    def _per_day(self, key: tuple, compute):
+        with self._lock:
+            found = self._days.get(key)
+        if found is None:
+            found = compute()
+            with self._lock:
+                self._days[key] = found
+                while len(self._days) > DAY_CACHE_SIZE:
+                    self._days.popitem(last=False)
+        return found
+
+    def organization_count(self) -> int:
+        org_ids = self.columns["org_id"]
+        return len({org_ids[d] for d in bitmaps.docnums(self.live)})
+
+
+def on_snapshot(index, answer):
+    """`answer(snapshot)` on the index's current snapshot, again on the next one if the index
+    changed under it (its reader closed while the answer still needed to read a term)."""
+    for _attempt in range(3):
+        try:
+            return answer(index.snapshot())
+        except SnapshotClosed:
+            continue
+    return answer(index.snapshot())
