@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 
 from search.documents import confirmations, documents_for, offers_of
@@ -64,7 +65,11 @@ class OfferIndex:
         if not self.current():
             raise IndexUnavailable("the search index was built by another version: rebuild it")
         try:
-            self._index = whoosh_index.open_dir(str(self.directory), indexname=INDEX_NAME)
+            # Without mmap: whoosh-reloaded copies each mapped file into memory (BytesIO of a
+            # memoryview), which made every reader as large as the index (50 MB at 10,000
+            # hosts). Plain files are read through the page cache instead.
+            storage = FileStorage(str(self.directory), supports_mmap=False)
+            self._index = storage.open_index(INDEX_NAME)
         except Exception as exc:  # a half-written or foreign directory
             raise IndexUnavailable(str(exc)) from exc
         return self._index

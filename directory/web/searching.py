@@ -24,7 +24,8 @@ class SearchOutcome:
     results: SearchResults | None = None
     services: list[Service] = field(default_factory=list)
     unavailable: bool = False
-    # Catalogue entries by slug, to name facet values in the reader's language.
+    # Catalogue names by slug ({"name": {lang: name}}), to name facet values in the reader's
+    # language.
     categories_by_slug: dict = field(default_factory=dict)
     software_by_slug: dict = field(default_factory=dict)
 
@@ -66,6 +67,5 @@ def run(params: SearchParams) -> SearchOutcome:
         # page cache counts them again each time it serves this page.
         g.portee_shown = [service.organization_id for service in outcome.services]
         current_app.extensions["portee.exposure"].note_shown(g.portee_shown)
-    outcome.categories_by_slug = {c.slug: c for c in public.categories(session)}
-    outcome.software_by_slug = {s.slug: s for s in public.software_list(session)}
+    outcome.categories_by_slug, outcome.software_by_slug = public.catalogue_names(session)
     return outcome
