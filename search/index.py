@@ -41,6 +41,7 @@ class OfferIndex:
         self._snapshot: Snapshot | None = None
         self._snapshot_marker: tuple | None = None
         self._snapshot_lock = threading.Lock()
+        self._segments: dict = {}  # what snapshots read, by segment (search/snapshot.py)
 
     # -- reading ---------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -94,7 +95,7 @@ class OfferIndex:
             try:
                 version = self._version(ix)
                 if current is None or current.version != version:
-                    self._snapshot = Snapshot(ix.reader(), version)
+                    self._snapshot = Snapshot(ix.reader(), version, self._segments)
                     if current is not None:
                         current.close()
             except Exception as exc:  # a half-written or vanished segment

@@ -53,38 +53,89 @@ class Ranking:
     rank: list[int]  # document number → position in `order`
 
 
+class SegmentData:
+    """What snapshots read from one segment of the index. A segment never changes once
+    written (only its deletions do, and those are read per snapshot), so the next snapshot
+    reuses it: after a commit, only the new small segment is read."""
+
+    def __init__(self, leaf) -> None:
+        self.size = leaf.doc_count_all()
+        self.columns = _read_columns(leaf)
+        self._terms: OrderedDict[tuple[str, bytes], int] = OrderedDict()
+        self._lexicons: dict[str, list[bytes]] = {}
+        self._lock = threading.Lock()
+
+    def term(self, leaf, field: str, term: bytes) -> int:
+        """The segment's documents holding the term (numbered within the segment)."""
+        key = (field, term)
+        with self._lock:
+            found = self._terms.get(key)
+            if found is not None:
+                self._terms.move_to_end(key)
+                return found
+        found = 0
+        if key in leaf:
+            found = bitmaps.from_docnums(leaf.postings(field, term).all_ids(), self.size)
+        with self._lock:
+            self._terms[key] = found
+            if len(self._terms) > TERM_CACHE_SIZE:
+                self._terms.popitem(last=False)
+        return found
+
+    def lexicon(self, leaf, field: str) -> list[bytes]:
+        found = self._lexicons.get(field)
+        if found is None:
+            found = self._lexicons[field] = list(leaf.lexicon(field))
+        return found
+
+
+def _read_columns(leaf) -> dict[str, Sequence]:
+    columns: dict[str, Sequence] = {}
+    for name in COLUMNS:
+        if name in INTEGER_COLUMNS:  # machine integers: no object per offer
+            columns[name] = array("q", leaf.column_reader(name))
+        else:  # one object per distinct value, not per offer (tens of MB at 80,000)
+            read = list(leaf.column_reader(name))
+            split = name == "language_set"
+            distinct = {v: frozenset(v.split()) if split else v for v in set(read)}
+            columns[name] = [distinct[v] for v in read]
+    return columns
+
+
 class Snapshot:
-    def __init__(self, reader, version: tuple) -> None:
+    def __init__(self, reader, version: tuple, segments: dict[str, SegmentData]) -> None:
+        """`segments`: what earlier snapshots read, by segment id; updated to this one's."""
         self.version = version
         # Closes the reader's files when the snapshot is replaced or forgotten.
         self._close_reader = weakref.finalize(self, reader.close)
-        self._leaves = list(reader.leaf_readers()) if reader.doc_count_all() else []
         self._lock = threading.Lock()
         self._closed = False
         self.size = reader.doc_count_all()
-        self.columns = self._read_columns()
-        if reader.has_deletions():
-            self.live = bitmaps.from_docnums(reader.all_doc_ids(), self.size)
-        else:
-            self.live = (1 << self.size) - 1
+        leaves = list(reader.leaf_readers()) if self.size else []
+        self._segments: list[tuple[object, int, SegmentData]] = []
+        for leaf, offset in leaves:
+            key = leaf.segment().segment_id()
+            data = segments.get(key) or SegmentData(leaf)
+            self._segments.append((leaf, offset, data))
+        segments.clear()
+        segments.update((leaf.segment().segment_id(), data) for leaf, _, data in self._segments)
+        self.columns = self._join_columns()
+        self.live = 0
+        for leaf, offset, data in self._segments:
+            deleted = bitmaps.from_docnums(leaf.segment().deleted_docs(), data.size)
+            self.live |= (((1 << data.size) - 1) & ~deleted) << offset
         self._terms: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._facets: dict[str, dict[str, int]] = {}
         self._lexicons: dict[str, dict[str, list[str]]] = {}
         self._days: OrderedDict[tuple, object] = OrderedDict()
 
-    def _read_columns(self) -> dict[str, Sequence]:
+    def _join_columns(self) -> dict[str, Sequence]:
         columns: dict[str, Sequence] = {}
         for name in COLUMNS:
-            if name in INTEGER_COLUMNS:  # machine integers: no object per offer
-                values = array("q")
-                for leaf, _offset in self._leaves:
-                    values.extend(leaf.column_reader(name))
-            else:  # one object per distinct value, not per offer (tens of MB at 80,000)
-                read = [v for leaf, _offset in self._leaves for v in leaf.column_reader(name)]
-                split = name == "language_set"
-                distinct = {v: frozenset(v.split()) if split else v for v in set(read)}
-                values = [distinct[v] for v in read]
-            columns[name] = values
+            joined: Sequence = array("q") if name in INTEGER_COLUMNS else []
+            for _leaf, _offset, data in self._segments:
+                joined += data.columns[name]
+            columns[name] = joined
         return columns
 
     def close(self) -> None:
@@ -111,20 +162,23 @@ class Snapshot:
         """Called with the lock held (Whoosh's file readers keep a position)."""
         if self._closed:
             raise SnapshotClosed
-        docnums: list[int] = []
-        for leaf, offset in self._leaves:
-            if (field, term) in leaf:
-                docnums.extend(offset + d for d in leaf.postings(field, term).all_ids())
-        return bitmaps.from_docnums(docnums, self.size)
+        found = 0
+        for leaf, offset, data in self._segments:
+            found |= data.term(leaf, field, term) << offset
+        return found
+
+    def _terms_of(self, field: str) -> set[bytes]:
+        """Called with the lock held."""
+        if self._closed:
+            raise SnapshotClosed
+        return {t for leaf, _offset, data in self._segments for t in data.lexicon(leaf, field)}
 
     def facet(self, field: str) -> dict[str, int]:
         """Every value of a facet field → the offers having it."""
         values = self._facets.get(field)
         if values is None:
             with self._lock:
-                if self._closed:
-                    raise SnapshotClosed
-                terms = {t for leaf, _ in self._leaves for t in leaf.lexicon(field)}
+                terms = self._terms_of(field)
                 values = {t.decode(): self._postings(field, t) for t in sorted(terms) if t}
             self._facets[field] = values
         return values
@@ -155,9 +209,7 @@ class Snapshot:
         lexicon = self._lexicons.get(field)
         if lexicon is None:
             with self._lock:
-                if self._closed:
-                    raise SnapshotClosed
-                terms = {t for leaf, _ in self._leaves for t in leaf.lexicon(field)}
+                terms = self._terms_of(field)
             lexicon = {}
             for term in sorted(t.decode() for t in terms):
                 lexicon.setdefault(term[:1], []).append(term)

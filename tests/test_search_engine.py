@@ -77,3 +77,30 @@ def test_another_process_sees_a_commit_and_a_rebuild(demo_app):
         assert after is not before and after.version != before.version
         assert after.live.bit_count() == before.live.bit_count() >= total > 0
         assert service.index.organization_count() == other.organization_count() > 0
+
+
+def test_a_commit_rereads_only_new_segments_and_drops_replaced_offers(demo_app):
+    from sqlmodel import select
+
+    from directory.db import get_database
+    from directory.models import Organization
+
+    with demo_app.app_context():
+        service = get_search()
+        service.rebuild()  # one segment
+        before = service.index.snapshot()
+        everything = service.search(SearchParams(day=DAY))
+        with get_database(demo_app).session_scope() as session:
+            organization = session.exec(select(Organization).order_by(Organization.id)).first()
+            organization.name = "Zyzzyva Hosting"
+            session.add(organization)
+            session.commit()
+        after = service.index.snapshot()
+        assert after is not before
+        kept = {id(data) for _leaf, _offset, data in before._segments}
+        assert kept & {id(data) for _leaf, _offset, data in after._segments}
+        assert after.size > before.size  # the renamed host's offers were added again…
+        again = service.search(SearchParams(day=DAY))
+        assert again.total == everything.total  # …and their old versions are gone
+        assert again.facets == everything.facets
+        assert service.search(SearchParams(text="zyzzyva")).total > 0
