@@ -96,10 +96,15 @@ def _read_columns(leaf) -> dict[str, Sequence]:
             columns[name] = array("q", leaf.column_reader(name))
         else:  # one object per distinct value, not per offer (tens of MB at 80,000)
             read = list(leaf.column_reader(name))
-            split = name == "language_set"
-            distinct = {v: frozenset(v.split()) if split else v for v in set(read)}
+            distinct = {v: _value(name, v) for v in set(read)}
             columns[name] = [distinct[v] for v in read]
     return columns
+
+
+def _value(column: str, stored: str | bytes):
+    if isinstance(stored, bytes):  # column-only fields (search/schema.py)
+        stored = stored.decode()
+    return frozenset(stored.split()) if column == "language_set" else stored
 
 
 class Snapshot:
