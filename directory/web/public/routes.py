@@ -40,6 +40,15 @@ def search():
     )
 
 
+@bp.get("/opensearch.xml")
+def opensearch():
+    """Lets browsers add Portée as a search engine (the address comes from the config)."""
+    xml = render_template(
+        "public/opensearch.xml", base_url=current_app.config["PORTEE_BASE_URL"].rstrip("/")
+    )
+    return xml, 200, {"Content-Type": "application/opensearchdescription+xml; charset=utf-8"}
+
+
 @bp.get("/categories/")
 def categories():
     outcome = run(SearchParams(per_page=1))
