@@ -71,6 +71,9 @@ def make_app(folder: Path):
             "SECRET_KEY": "bench-secret",
             "PORTEE_FETCH_ALLOW_PRIVATE": True,
             "MAIL_FOLDER": str(folder / "mail"),
+            # Pages are timed as rendered, not as served from the anonymous page cache (the
+            # load run, a real server, keeps the cache on as in production).
+            "PORTEE_PAGE_CACHE_SIZE": 0,
         }
     )
 

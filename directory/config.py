@@ -28,6 +28,10 @@ def defaults(instance_path: str) -> dict:
         "PORTEE_FETCH_ALLOW_PRIVATE": env_flag("PORTEE_FETCH_ALLOW_PRIVATE"),
         "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret_key(instance),
         "PORTEE_PAGE_SIZE": int(os.environ.get("PORTEE_PAGE_SIZE", "20")),
+        # Public search pages kept for visitors not signed in (directory/web/page_cache.py):
+        # how many, and for how long at most (they also go when the index changes). 0: off.
+        "PORTEE_PAGE_CACHE_SIZE": int(os.environ.get("PORTEE_PAGE_CACHE_SIZE", "256")),
+        "PORTEE_PAGE_CACHE_SECONDS": float(os.environ.get("PORTEE_PAGE_CACHE_SECONDS", "60")),
         # Mixed into the daily rotation seed so that the order cannot be predicted from the date.
         "PORTEE_ROTATION_SALT": os.environ.get("PORTEE_ROTATION_SALT", "portee"),
         # A host whose file has not been read successfully for this many days is shown as

@@ -127,6 +127,17 @@ def category(session: Session, slug: str) -> Category | None:
     ).first()
 
 
+def catalogue_names(session: Session) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Category and software names by slug (to label facets), without loading whole rows."""
+    categories = {
+        slug: {"name": name} for slug, name in session.exec(select(Category.slug, Category.name))
+    }
+    software = {
+        slug: {"name": name} for slug, name in session.exec(select(Software.slug, Software.name))
+    }
+    return categories, software
+
+
 def software_list(session: Session) -> list[Software]:
     return list(session.exec(select(Software).options(selectinload(Software.categories))).all())
 

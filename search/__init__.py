@@ -22,6 +22,7 @@ from search import sync
 from search.index import IndexUnavailable, OfferIndex
 from search.match import MatchRequest, MatchResult, Need, match_hosts, pick_offer
 from search.query import Fairness, SearchParams, SearchResults, run_search
+from search.snapshot import on_snapshot
 from search.vocabulary import Vocabulary
 
 __all__ = ["IndexUnavailable", "SearchParams", "SearchResults", "SearchService", "get_search"]
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 EXTENSION_KEY = "portee.search"
 DEMOTION_TTL = 60.0
 BATCH_SIZE = 200
+VOCABULARY_TTL = 60.0
 
 
 class SearchService:
@@ -43,27 +45,34 @@ class SearchService:
         self.exposure_cap = exposure_cap
         self._demoted: tuple[float, frozenset[int]] = (0.0, frozenset())
         self._batch: set[int] | None = None
-        self._vocabulary: Vocabulary | None = None
+        self._vocabulary_checked: tuple[float, Vocabulary | None] = (0.0, None)
         self._vocabulary_version: tuple | None = None
         self._lock = threading.Lock()
 
     def vocabulary(self) -> Vocabulary:
+        """The catalogue's words, read again when the catalogue changed (checked each minute:
+        it changes when `directory init` loads a new catalogue, not between two searches)."""
+        checked_at, vocabulary = self._vocabulary_checked
+        if vocabulary is not None and time.monotonic() - checked_at < VOCABULARY_TTL:
+            return vocabulary
         with self.database.session_scope() as session:
             version = (
                 session.exec(select(func.count(Category.id))).one(),
                 session.exec(select(func.count(Software.id))).one(),
+                session.exec(select(func.max(Software.id))).one(),
             )
-            if self._vocabulary is None or version != self._vocabulary_version:
+            if vocabulary is None or version != self._vocabulary_version:
                 categories = list(session.exec(select(Category)).all())
                 software = list(session.exec(select(Software)).all())
-                with self._lock:
-                    self._vocabulary = Vocabulary.from_catalog(categories, software)
-                    self._vocabulary_version = version
-        return self._vocabulary
+                vocabulary = Vocabulary.from_catalog(categories, software)
+                self._vocabulary_version = version
+        self._vocabulary_checked = (time.monotonic(), vocabulary)
+        return vocabulary
 
     def search(self, params: SearchParams) -> SearchResults:
         """Raises IndexUnavailable when the index is missing or locked."""
-        return run_search(self.index, self.vocabulary(), params, self.current_fairness())
+        vocabulary, fairness = self.vocabulary(), self.current_fairness()
+        return on_snapshot(self.index, lambda s: run_search(s, vocabulary, params, fairness))
 
     def current_fairness(self) -> Fairness:
         """The fairness settings with this week's over-exposed hosts (recomputed each minute)."""

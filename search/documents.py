@@ -74,8 +74,9 @@ def document(service: Service, organization: Organization, confirmed: date | Non
         "legal_type": organization.legal_type or "",
         "ends": service.enddate.toordinal() if service.enddate else NO_END,
         "confirmed": confirmed.toordinal() if confirmed else NO_END,
-        "language_set": " ".join(service.languages or organization.languages or []),
-        "status": service.status or "ok",
+        # Column-only values are stored as bytes.
+        "language_set": " ".join(service.languages or organization.languages or []).encode(),
+        "status": (service.status or "ok").encode(),
     }
     for lang in LANGUAGES:
         country = Locale(lang).territories.get(organization.country_code or "", "")

@@ -7,21 +7,27 @@ lock timeout (Whoosh's default of 0 fails at once when another writer holds the 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlmodel import Session
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 
 from search.documents import confirmations, documents_for, offers_of
 from search.schema import SCHEMA_VERSION, build_schema
+from search.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 INDEX_NAME = "offers"
 LOCK_TIMEOUT = 10.0
+SETTLED_NS = 2_000_000_000
 
 
 class IndexUnavailable(RuntimeError):
@@ -32,6 +38,10 @@ class OfferIndex:
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
         self._index = None
+        self._snapshot: Snapshot | None = None
+        self._snapshot_marker: tuple | None = None
+        self._snapshot_lock = threading.Lock()
+        self._segments: dict = {}  # what snapshots read, by segment (search/snapshot.py)
 
     # -- reading ---------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -56,30 +66,58 @@ class OfferIndex:
         if not self.current():
             raise IndexUnavailable("the search index was built by another version: rebuild it")
         try:
-            self._index = whoosh_index.open_dir(str(self.directory), indexname=INDEX_NAME)
+            # Without mmap: whoosh-reloaded copies each mapped file into memory (BytesIO of a
+            # memoryview), which made every reader as large as the index (50 MB at 10,000
+            # hosts). Plain files are read through the page cache instead.
+            storage = FileStorage(str(self.directory), supports_mmap=False)
+            self._index = storage.open_index(INDEX_NAME)
         except Exception as exc:  # a half-written or foreign directory
             raise IndexUnavailable(str(exc)) from exc
         return self._index
 
-    def searcher(self, weighting):
+    def snapshot(self) -> Snapshot:
+        """The current version of the index, in memory (search/snapshot.py).
+
+        Every commit and every rebuild changes the folder's modification time or inode, so one
+        stat() tells whether the snapshot is still current. File times are coarse (a few ms),
+        so a folder changed in the last seconds is checked again at the next call.
+        """
         try:
-            return self.open().searcher(weighting=weighting)
-        except IndexUnavailable:
-            raise
-        except Exception as exc:
-            self._index = None
-            raise IndexUnavailable(str(exc)) from exc
+            stat = os.stat(self.directory)
+        except OSError as exc:
+            raise IndexUnavailable(f"no search index in {self.directory}") from exc
+        marker = (stat.st_ino, stat.st_mtime_ns)
+        with self._snapshot_lock:
+            current = self._snapshot
+            if current is not None and marker == self._snapshot_marker:
+                return current
+            ix = self.open()
+            try:
+                version = self._version(ix)
+                if current is None or current.version != version:
+                    self._snapshot = Snapshot(ix.reader(), version, self._segments)
+                    if current is not None:
+                        current.close()
+            except Exception as exc:  # a half-written or vanished segment
+                self._index = None
+                raise IndexUnavailable(str(exc)) from exc
+            settled = time.time_ns() - stat.st_mtime_ns > SETTLED_NS
+            self._snapshot_marker = marker if settled else None
+            return self._snapshot
+
+    def _version(self, ix) -> tuple:
+        """What tells one committed version of the index from another, even across a rebuild
+        that swapped the folder (the generation alone starts again from zero)."""
+        generation = ix.latest_generation()
+        toc = os.stat(self.directory / f"_{INDEX_NAME}_{generation}.toc")
+        return (generation, toc.st_ino, toc.st_mtime_ns)
 
     def document_count(self) -> int:
         return self.open().doc_count()
 
     def organization_count(self) -> int:
         """How many organizations have at least one offer in the index."""
-        with self.open().searcher() as searcher:
-            if searcher.doc_count() == 0:
-                return 0
-            column = searcher.reader().column_reader("org_id")
-            return len({column[docnum] for docnum in searcher.reader().all_doc_ids()})
+        return self.snapshot().organization_count()
 
     # -- writing ---------------------------------------------------------------------------
     def create_empty(self) -> None:

@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from whoosh import query as q
-
+from search import bitmaps
 from search.ordering import daily_seed, fair_key
-from search.query import _CONSTANT, DEFAULT_FAIRNESS, Fairness, build_filter
+from search.query import DEFAULT_FAIRNESS, Fairness, allowed_offers
+from search.snapshot import Snapshot, on_snapshot
 
 PREFERENCES = ("language", "country", "price", "registration", "account_free")
 # Above this many people, offers usable without an account fit a group better (guests join).
@@ -100,41 +100,30 @@ def satisfies(offer: Offer, preference: Preference) -> bool:
     return False
 
 
-def _constraint_filter(preference: Preference) -> q.Query:
-    if preference.name == "language":
-        return q.Term("language", preference.value)
+def _constraint(preference: Preference) -> tuple[str, str]:
+    """The facet a required preference filters on, and its value."""
     if preference.name == "account_free":
-        return q.Term("registration", "none")
-    return q.Term(preference.name, preference.value)
+        return "registration", "none"
+    return preference.name, preference.value
 
 
-def _need_query(need: Need) -> q.Query:
-    return q.Term("category" if need.kind == "category" else "software", need.slug)
-
-
-def _offers(searcher, query: q.Query, filter_query: q.Query, stale_before: int) -> list[Offer]:
-    results = searcher.search(query, filter=filter_query, limit=None)
-    if not results.top_n:
-        return []
-    reader = searcher.reader()
-    columns = {
-        name: reader.column_reader(name)
-        for name in ("service_id", "org_id", "load", "confirmed", "registration", "price",
-                     "country", "language_set", "status")
-    }  # fmt: skip
+def _offers(snapshot: Snapshot, need: Need, allowed: int, stale_before: int) -> list[Offer]:
+    facet = "category" if need.kind == "category" else "software"
+    found = snapshot.facet(facet).get(need.slug, 0) & allowed
+    c = snapshot.columns
     return [
         Offer(
-            service_id=columns["service_id"][d],
-            organization_id=columns["org_id"][d],
-            full=columns["load"][d] == "full",
-            stale=columns["confirmed"][d] < stale_before,
-            registration=columns["registration"][d],
-            price=columns["price"][d],
-            country=columns["country"][d],
-            languages=frozenset(columns["language_set"][d].split()),
-            healthy=columns["status"][d] == "ok",
+            service_id=c["service_id"][d],
+            organization_id=c["org_id"][d],
+            full=c["load"][d] == "full",
+            stale=c["confirmed"][d] < stale_before,
+            registration=c["registration"][d],
+            price=c["price"][d],
+            country=c["country"][d],
+            languages=c["language_set"][d],
+            healthy=c["status"][d] == "ok",
         )
-        for _score, d in results.top_n
+        for d in bitmaps.docnums(found)
     ]
 
 
@@ -181,15 +170,18 @@ def _rank(request: MatchRequest, by_need: dict[Need, list[Offer]], fairness: Fai
 def _search(index, request: MatchRequest, fairness: Fairness) -> list[HostMatch]:
     today = request.day or date.today()
     stale_before = today.toordinal() - fairness.stale_after_days
-    required = [p for p in request.preferences if p.required]
-    base = build_filter({}, today, fairness)
-    filter_query = q.And([base, *(_constraint_filter(p) for p in required)])
-    with index.searcher(_CONSTANT) as searcher:
-        by_need = {
-            need: _offers(searcher, _need_query(need), filter_query, stale_before)
-            for need in request.needs
-        }
-    return _rank(request, by_need, fairness)
+    filters: dict[str, tuple[str, ...]] = {}
+    for name, value in map(_constraint, (p for p in request.preferences if p.required)):
+        filters[name] = (*filters.get(name, ()), value)
+
+    def answer(snapshot: Snapshot) -> dict[Need, list[Offer]]:
+        allowed = allowed_offers(snapshot, {}, today, fairness)
+        for name, values in filters.items():  # every constraint holds (not any of them)
+            for value in values:
+                allowed &= snapshot.facet(name).get(value, 0)
+        return {need: _offers(snapshot, need, allowed, stale_before) for need in request.needs}
+
+    return _rank(request, on_snapshot(index, answer), fairness)
 
 
 def match_hosts(index, request: MatchRequest, fairness: Fairness = DEFAULT_FAIRNESS) -> MatchResult:
@@ -232,10 +224,12 @@ def pick_offer(
     1 / (1 + referrals in the last 30 days): fewer referrals, more likely. None if none."""
     today = day or date.today()
     stale_before = today.toordinal() - fairness.stale_after_days
-    with index.searcher(_CONSTANT) as searcher:
-        offers = _offers(
-            searcher, _need_query(need), build_filter({}, today, fairness), stale_before
-        )
+    offers = on_snapshot(
+        index,
+        lambda snapshot: _offers(
+            snapshot, need, allowed_offers(snapshot, {}, today, fairness), stale_before
+        ),
+    )
     candidates: dict[int, list[Offer]] = {}
     for offer in offers:
         if not offer.full and offer.healthy and not offer.stale:

@@ -34,16 +34,12 @@ def rotation_key(seed: str, organization_id: int) -> int:
 def fair_key(seed: str, demoted: frozenset[int] = frozenset()):
     """The sort key for equal-fit ordering (without the score), shared by search and match."""
 
+    rotations: dict[int, int] = {}  # a host's key once, not once per offer
+
     def key(organization_id: int, full: bool, stale: bool) -> tuple:
-        return (stale, full, organization_id in demoted, rotation_key(seed, organization_id))
+        rotation = rotations.get(organization_id)
+        if rotation is None:
+            rotation = rotations[organization_id] = rotation_key(seed, organization_id)
+        return (stale, full, organization_id in demoted, rotation)
 
     return key
-
-
-def fair_order(hits: list[Hit], seed: str, demoted: frozenset[int] = frozenset()) -> list[Hit]:
-    """Best fit first; among equal fits, see the module's docstring."""
-    key = fair_key(seed, demoted)
-    return sorted(
-        hits,
-        key=lambda h: (-round(h.score, 3), *key(h.organization_id, h.full, h.stale), h.service_id),
-    )

@@ -1,59 +1,48 @@
 """A public query and its filters → ordered offers, with facet counts.
 
-Scoring is deliberately coarse (each matching clause adds its weight, nothing else), so that
-offers that fit equally get equal scores and the fair rotation decides between them.
+Scoring is deliberately coarse: a query is a list of parts (what the catalogue recognised, then
+each other word), a document must match every part, and each part adds the weight of the best
+clause the document matches in it (a title counts more than a description). Offers that fit
+equally get equal scores and the fair rotation decides between them.
+
+Evaluation runs on a snapshot of the index (search/snapshot.py): every clause is a bitmap of
+offers, so a part is a few bitmaps by weight and the query a few intersections.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from whoosh import matching, scoring, sorting
-from whoosh import query as q
-
-from search.ordering import Hit, daily_seed, fair_order
-from search.schema import FACETS, LANGUAGES, MULTI_VALUED, TEXT_FIELDS, WORD_PATTERN, analyzer
+from search import bitmaps
+from search.ordering import daily_seed
+from search.schema import FACETS, LANGUAGES, TEXT_FIELDS, WORD_PATTERN, analyzer
+from search.snapshot import Ranking, Snapshot
 from search.vocabulary import Vocabulary
 
 SOFTWARE_WEIGHT = 10.0
 CATEGORY_WEIGHT = 6.0
 FUZZY_WEIGHT = 0.5
 MAX_QUERY_LENGTH = 200
-_CONSTANT = scoring.FunctionWeighting(lambda searcher, fieldname, text, matcher: 1.0)
+# A group of results holding more than 1/DENSE of the index is paged by walking the day's fair
+# order; a smaller one is sorted on its own.
+DENSE = 50
 _ANALYZERS = {lang: analyzer(lang) for lang in LANGUAGES}
 
 
-class _BestOfMatcher(matching.DisjunctionMaxMatcher):
-    """Whoosh 2.7's DisjunctionMaxMatcher scores max(a, b) even when its two sides sit on
-    different documents, so a document gets the score of one it does not match. This one
-    scores only the sides on the current document."""
+@dataclass(frozen=True)
+class Clause:
+    """A document matches when `field` holds `text` (within `fuzzy` edits, if set)."""
 
-    def score(self):
-        a, b = self.a, self.b
-        if not a.is_active():
-            return b.score()
-        if not b.is_active():
-            return a.score()
-        if a.id() == b.id():
-            return max(a.score(), b.score())
-        return a.score() if a.id() < b.id() else b.score()
+    field: str
+    text: str
+    weight: float
+    fuzzy: int = 0
 
 
-class BestOf(q.DisjunctionMax):
-    """A document's score is that of its best-matching clause (not the sum)."""
-
-    def _matcher(self, subs, searcher, context):
-        reader = searcher.reader()
-        return self._tree_matcher(
-            subs,
-            _BestOfMatcher,
-            searcher,
-            context,
-            lambda sub: sub.estimate_size(reader),
-            tiebreak=self.tiebreak,
-        )
+Part = tuple[Clause, ...]  # a document matches a part through the best clause it matches
 
 
 @dataclass(frozen=True)
@@ -81,40 +70,6 @@ class SearchResults:
         return max(1, -(-self.total // self.per_page))
 
 
-def _word_query(word: str) -> q.Query | None:
-    """One typed word: its best match in any text field, in either language, or a typo of it."""
-    clauses: list[q.Query] = []
-    for lang, lang_analyzer in _ANALYZERS.items():
-        tokens = [token.text for token in lang_analyzer(word)]
-        if not tokens:
-            return None  # a stop word in one language is noise in a mixed-language query
-        for name, weight in TEXT_FIELDS.items():
-            clauses.extend(q.Term(f"{name}_{lang}", t, boost=weight) for t in tokens)
-    if len(word) >= 5:
-        distance = 1 if len(word) < 8 else 2
-        for lang in LANGUAGES:
-            fuzzy = q.FuzzyTerm(f"title_{lang}", word.lower(), maxdist=distance, prefixlength=1)
-            clauses.append(q.Or([fuzzy], boost=FUZZY_WEIGHT))
-    return BestOf(clauses)
-
-
-def build_query(text: str, vocabulary: Vocabulary):
-    """The Whoosh query for `text`, and what the catalogue recognised in it."""
-    text = text[:MAX_QUERY_LENGTH]
-    resolution = vocabulary.resolve(text)
-    catalog = [q.Term("software", slug, boost=SOFTWARE_WEIGHT) for slug in resolution.software]
-    catalog += [q.Term("category", slug, boost=CATEGORY_WEIGHT) for slug in resolution.categories]
-    words = [w for w in resolution.leftover for w in re.findall(WORD_PATTERN, w)]
-    word_queries = [wq for wq in (_word_query(w) for w in words) if wq is not None]
-    parts: list[q.Query] = []
-    if catalog:
-        parts.append(BestOf(catalog))
-    parts.extend(word_queries)
-    if not parts:
-        return q.Every(), resolution
-    return (parts[0] if len(parts) == 1 else q.And(parts)), resolution
-
-
 @dataclass(frozen=True)
 class Fairness:
     """What fair ordering needs besides the query: the rotation's salt, the staleness
@@ -129,80 +84,167 @@ class Fairness:
 DEFAULT_FAIRNESS = Fairness()
 
 
-def build_filter(
-    filters: dict[str, tuple[str, ...]], today: date, fairness: Fairness = DEFAULT_FAIRNESS
-) -> q.Query:
+def _word_part(word: str) -> Part | None:
+    """One typed word: its best match in any text field, in either language, or a typo of it."""
+    clauses: list[Clause] = []
+    for lang, lang_analyzer in _ANALYZERS.items():
+        tokens = [token.text for token in lang_analyzer(word)]
+        if not tokens:
+            return None  # a stop word in one language is noise in a mixed-language query
+        for name, weight in TEXT_FIELDS.items():
+            clauses.extend(Clause(f"{name}_{lang}", t, weight) for t in tokens)
+    if len(word) >= 5:
+        distance = 1 if len(word) < 8 else 2
+        for lang in LANGUAGES:
+            clauses.append(Clause(f"title_{lang}", word.lower(), FUZZY_WEIGHT, distance))
+    return tuple(clauses)
+
+
+def build_query(text: str, vocabulary: Vocabulary):
+    """The parts of the query for `text`, and what the catalogue recognised in it."""
+    text = text[:MAX_QUERY_LENGTH]
+    resolution = vocabulary.resolve(text)
+    catalog = [Clause("software", slug, SOFTWARE_WEIGHT) for slug in resolution.software]
+    catalog += [Clause("category", slug, CATEGORY_WEIGHT) for slug in resolution.categories]
+    words = [w for w in resolution.leftover for w in re.findall(WORD_PATTERN, w)]
+    parts: list[Part] = [tuple(catalog)] if catalog else []
+    parts.extend(part for part in map(_word_part, words) if part is not None)
+    return parts, resolution
+
+
+def _clause_offers(snapshot: Snapshot, clause: Clause) -> int:
+    if clause.fuzzy:
+        return snapshot.fuzzy(clause.field, clause.text, clause.fuzzy)
+    if clause.field in FACETS:
+        return snapshot.facet(clause.field).get(clause.text, 0)
+    return snapshot.term(clause.field, clause.text)
+
+
+def score_groups(snapshot: Snapshot, parts: list[Part], candidates: int) -> dict[float, int]:
+    """The candidates matching every part, grouped by score (the sum of each part's best
+    clause)."""
+    groups = {0.0: candidates} if candidates else {}
+    for part in parts:
+        by_weight: dict[float, int] = {}
+        for clause in part:
+            by_weight[clause.weight] = by_weight.get(clause.weight, 0) | _clause_offers(
+                snapshot, clause
+            )
+        taken = 0
+        levels = []
+        for weight in sorted(by_weight, reverse=True):  # a document counts its best clause
+            level = by_weight[weight] & ~taken
+            taken |= level
+            if level:
+                levels.append((weight, level))
+        combined: dict[float, int] = {}
+        for score, offers in groups.items():
+            for weight, level in levels:
+                both = offers & level
+                if both:
+                    total = round(score + weight, 3)
+                    combined[total] = combined.get(total, 0) | both
+        groups = combined
+    return groups
+
+
+def allowed_offers(
+    snapshot: Snapshot, filters: dict[str, tuple[str, ...]], today: date, fairness: Fairness
+) -> int:
+    """Offers valid today, of hosts not hidden for staleness, within the chosen filters."""
     hidden_before = today.toordinal() - fairness.hidden_after_days
-    clauses: list[q.Query] = [
-        q.NumericRange("ends", today.toordinal(), None),
-        # Hosts whose file has not been read for too long leave the results until it is.
-        q.NumericRange("confirmed", hidden_before, None),
-    ]
+    allowed = snapshot.valid(today.toordinal(), hidden_before)
     for name, chosen in filters.items():
         if name in FACETS and chosen:
-            clauses.append(q.Or([q.Term(name, value) for value in chosen]))
-    return q.And(clauses)
+            values = snapshot.facet(name)
+            either = 0
+            for value in chosen:
+                either |= values.get(value, 0)
+            allowed &= either
+    return allowed
+
+
+def facet_counts(snapshot: Snapshot, hits: int) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for name in FACETS:
+        found = {}
+        for value, offers in snapshot.facet(name).items():
+            count = (hits & offers).bit_count()
+            if count:
+                found[value] = count
+        counts[name] = dict(sorted(found.items(), key=lambda item: (-item[1], item[0])))
+    return counts
+
+
+def page_of(
+    groups: dict[float, int], ranking: Ranking, size: int, start: int, count: int
+) -> list[int]:
+    """Document numbers `start`…`start + count` of the results: best score first, fair order
+    within a score."""
+    found: list[int] = []
+    for score in sorted(groups, reverse=True):
+        group = groups[score]
+        members = group.bit_count()
+        if start >= members:
+            start -= members
+            continue
+        found.extend(_in_fair_order(group, members, ranking, size, start, count - len(found)))
+        start = 0
+        if len(found) >= count:
+            break
+    return found
+
+
+def _in_fair_order(
+    group: int, members: int, ranking: Ranking, size: int, start: int, count: int
+) -> list[int]:
+    if members * DENSE >= size:  # many: walk the day's order until the page is filled
+        marks = bitmaps.flags(group, size)
+        found: list[int] = []
+        for docnum in ranking.order:
+            if marks[docnum]:
+                if start:
+                    start -= 1
+                    continue
+                found.append(docnum)
+                if len(found) == count:
+                    break
+        return found
+    docnums = bitmaps.docnums(group)
+    rank = ranking.rank.__getitem__
+    return heapq.nsmallest(start + count, docnums, key=rank)[start:]
 
 
 def run_search(
-    index, vocabulary: Vocabulary, params: SearchParams, fairness: Fairness = DEFAULT_FAIRNESS
+    snapshot: Snapshot,
+    vocabulary: Vocabulary,
+    params: SearchParams,
+    fairness: Fairness = DEFAULT_FAIRNESS,
 ) -> SearchResults:
     today = params.day or date.today()
     seed = daily_seed(today, fairness.salt)
-    query, resolution = build_query(params.text, vocabulary)
-    facets = {name: sorting.FieldFacet(name, allow_overlap=name in MULTI_VALUED) for name in FACETS}
-    with index.searcher(_CONSTANT) as searcher:
-        results = searcher.search(
-            query,
-            limit=None,
-            filter=build_filter(params.filters, today, fairness),
-            groupedby=facets,
-            maptype=sorting.Count,
-        )
+    parts, resolution = build_query(params.text, vocabulary)
+    allowed = allowed_offers(snapshot, params.filters, today, fairness)
+    groups = score_groups(snapshot, parts, allowed)
+    hits = 0
+    for offers in groups.values():
+        hits |= offers
+    page = max(params.page, 1)
+    page_ids: list[int] = []
+    if hits:
         stale_before = today.toordinal() - fairness.stale_after_days
-        hits = _hits(searcher, results.top_n, stale_before) if results.top_n else []
-        counts = {name: _clean_counts(results.groups(name)) for name in FACETS}
-    ordered = fair_order(hits, seed, fairness.demoted)
-    start = (max(params.page, 1) - 1) * params.per_page
-    page_ids = [hit.service_id for hit in ordered[start : start + params.per_page]]
+        ranking = snapshot.ranking(seed, stale_before, fairness.demoted)
+        start = (page - 1) * params.per_page
+        docnums = page_of(groups, ranking, snapshot.size, start, params.per_page)
+        service_ids = snapshot.columns["service_id"]
+        page_ids = [service_ids[d] for d in docnums]
     return SearchResults(
         service_ids=page_ids,
-        total=len(ordered),
-        page=max(params.page, 1),
+        total=hits.bit_count(),
+        page=page,
         per_page=params.per_page,
-        facets=counts,
+        facets=facet_counts(snapshot, hits),
         software=resolution.software,
         categories=resolution.categories,
         seed=seed,
     )
-
-
-def _hits(searcher, top_n, stale_before: int) -> list[Hit]:
-    """Every hit with what ordering needs, read from columns (fast).
-
-    Only called with hits: an empty index has no columns to read.
-    """
-    reader = searcher.reader()
-    service_ids = reader.column_reader("service_id")
-    org_ids = reader.column_reader("org_id")
-    loads = reader.column_reader("load")
-    confirmed = reader.column_reader("confirmed")
-    return [
-        Hit(
-            score=score,
-            service_id=service_ids[docnum],
-            organization_id=org_ids[docnum],
-            full=loads[docnum] == "full",
-            stale=confirmed[docnum] < stale_before,
-        )
-        for score, docnum in top_n
-    ]
-
-
-def _clean_counts(groups: dict) -> dict[str, int]:
-    counts = {}
-    for key, count in groups.items():
-        value = key.decode() if isinstance(key, bytes) else str(key)
-        if value:
-            counts[value] = count
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))

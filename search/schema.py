@@ -6,7 +6,7 @@ folding accents), because a host's description does not say which language it is
 
 from __future__ import annotations
 
-from whoosh import fields
+from whoosh import columns, fields
 from whoosh.analysis import (
     CharsetFilter,
     LowercaseFilter,
@@ -43,7 +43,7 @@ TEXT_FIELDS = {
     "body": 1.0,  # descriptions
 }
 # Bumped whenever the schema or the documents change: an index of another version is rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 FACETS = (
     "category",
     "software",
@@ -57,10 +57,17 @@ FACETS = (
 MULTI_VALUED = ("category", "language")
 
 
+def _integers() -> fields.COLUMN:
+    """Per-offer integers read from a column only (never searched by term: indexing them
+    would add a posting per bit range of every value)."""
+    return fields.COLUMN(columns.NumericColumn("q"))
+
+
 def build_schema() -> fields.Schema:
     schema = fields.Schema(
-        service_id=fields.NUMERIC(int, bits=64, stored=True, unique=True, sortable=True),
-        org_id=fields.NUMERIC(int, bits=64, sortable=True),
+        service_id=_integers(),
+        # Indexed once (no tiers: it is only looked up whole, to replace a host's offers).
+        org_id=fields.NUMERIC(int, bits=64, sortable=True, shift_step=0),
         software=fields.ID(sortable=True),
         category=fields.KEYWORD(scorable=False),
         registration=fields.ID(sortable=True),
@@ -70,14 +77,14 @@ def build_schema() -> fields.Schema:
         language=fields.KEYWORD(scorable=False),
         legal_type=fields.ID(sortable=True),
         # The last day the offer is valid (date ordinal); offers past it drop out at query time.
-        ends=fields.NUMERIC(int, bits=32, sortable=True),
+        ends=_integers(),
         # The day the organization's file was last read successfully (date ordinal; NO_END
         # when it has no file): staleness is computed at query time from it.
-        confirmed=fields.NUMERIC(int, bits=32, sortable=True),
+        confirmed=_integers(),
         # The offer's languages again, as one column, for the matchmaker's preference scoring.
-        language_set=fields.ID(sortable=True),
+        language_set=fields.COLUMN(columns.VarBytesColumn()),
         # service.status.level: "pick one for me" only sends people to healthy offers.
-        status=fields.ID(sortable=True),
+        status=fields.COLUMN(columns.VarBytesColumn()),
     )
     for name in TEXT_FIELDS:
         for lang in LANGUAGES:

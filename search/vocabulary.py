@@ -8,12 +8,13 @@ query is matched as text.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from directory.catalog import normalize
+from directory.catalog import WORD_SEPARATORS, normalize
 from directory.models import Category, Software
 
 MAX_PHRASE_WORDS = 4
@@ -76,7 +77,7 @@ class Vocabulary:
         return found
 
     def resolve(self, text: str) -> Resolution:
-        words = normalize(text).split()
+        typed, words = _words(text)
         software: set[str] = set()
         categories: set[str] = set()
         leftover: list[str] = []
@@ -93,11 +94,24 @@ class Vocabulary:
                     index += size
                     break
             else:
-                leftover.append(words[index])
+                # As typed (case folded, accents kept): the index stems before it folds
+                # accents, so "publicité" must reach the stemmer whole.
+                leftover.append(typed[index])
                 index += 1
         return Resolution(
             frozenset(software), frozenset(categories), tuple(leftover), tuple(recognised)
         )
+
+
+def _words(text: str) -> tuple[list[str], list[str]]:
+    """The query's words as typed (case folded) and normalised, position by position."""
+    typed: list[str] = []
+    folded: list[str] = []
+    for word in WORD_SEPARATORS.split(unicodedata.normalize("NFC", text.casefold())):
+        for piece in normalize(word).split():
+            typed.append(word)
+            folded.append(piece)
+    return typed, folded
 
 
 def _singular(phrase: str) -> str:

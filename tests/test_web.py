@@ -193,3 +193,19 @@ def test_a_value_from_another_origin_says_so_where_it_stands(demo_app, client):
     assert "Croix-Rousse, Lyon" in text
     assert re.search(r"set by a moderator \((\d+ seconds?|\d+ minutes?) ago\)", text)
     assert text.count('class="provenance"') == 1
+
+
+def test_opensearch_description_lets_a_search_bar_use_portee(client):
+    from xml.etree import ElementTree
+
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'rel="search" type="application/opensearchdescription+xml"' in page
+    response = client.get("/opensearch.xml", headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    assert response.mimetype == "application/opensearchdescription+xml"
+    root = ElementTree.fromstring(response.data)
+    ns = {"os": "http://a9.com/-/spec/opensearch/1.1/"}
+    templates = {u.get("type"): u.get("template") for u in root.findall("os:Url", ns)}
+    assert templates["text/html"] == "http://127.0.0.1:5000/search?q={searchTerms}"
+    assert templates["application/json"].endswith("/api/v1/search?q={searchTerms}")
+    assert root.find("os:ShortName", ns).text == "Portée"

@@ -17,14 +17,14 @@ from sqlmodel import Session, select
 from directory.models import Category, Software
 
 CATALOG_PATH = Path(__file__).with_name("catalog.toml")
-_SEPARATORS = re.compile(r"[\s\-_'’.:/*+()]+")
+WORD_SEPARATORS = re.compile(r"[\s\-_'’.:/*+()]+")
 
 
 def normalize(text: str) -> str:
     """Fold case, accents and punctuation, so "Etherpad-Lite" and "etherpad lite" are one key."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _SEPARATORS.sub(" ", bare).strip()
+    return WORD_SEPARATORS.sub(" ", bare).strip()
 
 
 @dataclass(frozen=True)

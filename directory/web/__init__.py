@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from directory.db import get_database
 from directory.exposure import ExposureLedger
-from directory.web import filters
+from directory.web import filters, page_cache
 from directory.web.extensions import babel, csrf, limiter, login_manager
 
 LOCALE_COOKIE = "portee_lang"
@@ -74,6 +74,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(moderation_bp)
     app.extensions["portee.exposure"] = ExposureLedger(app.config["PORTEE_EXPOSURE_FLUSH_SECONDS"])
     app.teardown_request(_flush_exposure)
+    page_cache.init_app(app)
     app.after_request(_security_headers)
     filters.init_app(app)
     app.register_error_handler(403, _forbidden)

@@ -9,7 +9,7 @@ from flask import Flask, request, url_for
 from flask_babel import format_timedelta, get_locale
 
 from directory.timeutil import utcnow
-from directory.web import labels
+from directory.web import issue_text, labels
 
 
 def localized(names: dict | None) -> str:
@@ -54,4 +54,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         localized=localized, country_name=country_name, language_name=language_name, age=age
     )
-    app.jinja_env.globals.update(labels=labels, url_with=url_with, get_locale=get_locale)
+    app.jinja_env.globals.update(
+        labels=labels, url_with=url_with, get_locale=get_locale, describe=issue_text.describe
+    )

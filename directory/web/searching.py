@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from flask import current_app
+from flask import current_app, g
 from werkzeug.datastructures import MultiDict
 
 from directory import public
@@ -24,7 +24,8 @@ class SearchOutcome:
     results: SearchResults | None = None
     services: list[Service] = field(default_factory=list)
     unavailable: bool = False
-    # Catalogue entries by slug, to name facet values in the reader's language.
+    # Catalogue names by slug ({"name": {lang: name}}), to name facet values in the reader's
+    # language.
     categories_by_slug: dict = field(default_factory=dict)
     software_by_slug: dict = field(default_factory=dict)
 
@@ -62,10 +63,9 @@ def run(params: SearchParams) -> SearchOutcome:
     session = get_session()
     outcome.services = public.services_in_order(session, outcome.results.service_ids)
     if outcome.results.page == 1 and params.per_page > 1:
-        # The exposure ledger counts who was shown on a first page (fairness, issue 6).
-        current_app.extensions["portee.exposure"].note_shown(
-            service.organization_id for service in outcome.services
-        )
-    outcome.categories_by_slug = {c.slug: c for c in public.categories(session)}
-    outcome.software_by_slug = {s.slug: s for s in public.software_list(session)}
+        # The exposure ledger counts who was shown on a first page (fairness, issue 6); the
+        # page cache counts them again each time it serves this page.
+        g.portee_shown = [service.organization_id for service in outcome.services]
+        current_app.extensions["portee.exposure"].note_shown(g.portee_shown)
+    outcome.categories_by_slug, outcome.software_by_slug = public.catalogue_names(session)
     return outcome

@@ -19,7 +19,6 @@ from directory.feeds import runner
 from directory.feeds.fetch import Fetcher
 from directory.mail import send_mail
 from directory.models import Organization
-from directory.web import issue_text
 from directory.web.auth import current_account, organization_for
 from directory.web.dashboard import bp, forms
 from directory.web.extensions import limiter
@@ -67,7 +66,7 @@ def refusal(error) -> str:
 
 @bp.context_processor
 def _helpers():
-    return {"describe": issue_text.describe, "source_kinds": forms.SOURCE_KINDS}
+    return {"source_kinds": forms.SOURCE_KINDS}
 
 
 def _render(template: str, organization, status: int = 200, **context):

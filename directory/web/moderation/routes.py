@@ -21,7 +21,6 @@ from directory.db import get_database, get_session
 from directory.feeds.fetch import Fetcher
 from directory.models import Account, Application, Organization
 from directory.timeutil import utcnow
-from directory.web import issue_text
 from directory.web.apply.forms import COMMITMENT, MESSAGE_KIND, STATE, ownership_text
 from directory.web.auth import admin_required, current_account, moderator_required
 from directory.web.extensions import limiter
@@ -39,7 +38,6 @@ DONE = {
 @bp.context_processor
 def _helpers():
     return {
-        "describe": issue_text.describe,
         "ownership_text": ownership_text,
         "votes": forms.VOTE,
         "log_kinds": forms.LOG_KIND,

@@ -11,6 +11,7 @@ from directory import public, staleness
 from directory.db import get_session
 from directory.timeutil import utcnow
 from directory.web import LOCALE_COOKIE
+from directory.web.page_cache import cached
 from directory.web.public import bp
 from directory.web.searching import params_from, run
 from search import SearchParams
@@ -32,8 +33,20 @@ def home():
 
 @bp.get("/search")
 def search():
-    outcome = run(params_from(request.args))
-    return render_template("public/results.html", outcome=outcome, heading=None)
+    return cached(
+        lambda: render_template(
+            "public/results.html", outcome=run(params_from(request.args)), heading=None
+        )
+    )
+
+
+@bp.get("/opensearch.xml")
+def opensearch():
+    """Lets browsers add Portée as a search engine (the address comes from the config)."""
+    xml = render_template(
+        "public/opensearch.xml", base_url=current_app.config["PORTEE_BASE_URL"].rstrip("/")
+    )
+    return xml, 200, {"Content-Type": "application/opensearchdescription+xml; charset=utf-8"}
 
 
 @bp.get("/categories/")
@@ -48,8 +61,13 @@ def categories():
 @bp.get("/categories/<slug>")
 def category(slug: str):
     item = public.category(get_session(), slug) or abort(404)
-    outcome = run(params_from(request.args, fixed={"category": slug}))
-    return render_template("public/category.html", category=item, outcome=outcome)
+    return cached(
+        lambda: render_template(
+            "public/category.html",
+            category=item,
+            outcome=run(params_from(request.args, fixed={"category": slug})),
+        )
+    )
 
 
 @bp.get("/software/")
@@ -64,8 +82,13 @@ def software_list():
 @bp.get("/software/<slug>")
 def software(slug: str):
     item = public.software(get_session(), slug) or abort(404)
-    outcome = run(params_from(request.args, fixed={"software": slug}))
-    return render_template("public/software.html", software=item, outcome=outcome)
+    return cached(
+        lambda: render_template(
+            "public/software.html",
+            software=item,
+            outcome=run(params_from(request.args, fixed={"software": slug})),
+        )
+    )
 
 
 @bp.get("/hosts/<slug>")

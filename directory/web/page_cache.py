@@ -1,0 +1,99 @@
+"""A short-lived cache of public search pages for visitors who are not signed in.
+
+Everyone asking "etherpad" in French today sees the same page until the index changes, so the
+rendered page is kept, keyed by what it depends on: the URL, the language, the index version,
+the day and the hosts demoted for over-exposure. Changes that reach the database without
+reaching the index (a catalogue edit) show within `PAGE_CACHE_SECONDS`. Signed-in visitors
+and pages carrying a one-time message are never cached: their pages are their own.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app, g, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from search import IndexUnavailable, get_search
+
+EXTENSION_KEY = "portee.page_cache"
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    html: str
+    shown: tuple[int, ...]  # the hosts this page shows first (for the exposure ledger)
+    expires: float
+
+
+class PageCache:
+    def __init__(self, size: int, seconds: float) -> None:
+        self.size = size
+        self.seconds = seconds
+        self._pages: OrderedDict[tuple, CachedPage] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> CachedPage | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is None:
+                return None
+            if page.expires < time.monotonic():
+                del self._pages[key]
+                return None
+            self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: tuple, page: CachedPage) -> None:
+        with self._lock:
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+
+def init_app(app) -> None:
+    app.extensions[EXTENSION_KEY] = PageCache(
+        app.config["PORTEE_PAGE_CACHE_SIZE"], app.config["PORTEE_PAGE_CACHE_SECONDS"]
+    )
+
+
+def _key() -> tuple | None:
+    if current_user.is_authenticated or session.get("_flashes"):
+        return None
+    search = get_search()
+    try:
+        version = search.index.snapshot().version
+    except IndexUnavailable:
+        return None  # the "search unavailable" page is not worth keeping
+    fairness = search.current_fairness()
+    return (
+        request.path,
+        request.query_string,
+        str(get_locale()),
+        version,
+        date.today(),
+        fairness.demoted,
+    )
+
+
+def cached(render: Callable[[], str]) -> str:
+    """The page `render()` gives, from the cache when it can be."""
+    cache: PageCache = current_app.extensions[EXTENSION_KEY]
+    key = _key() if cache.size else None
+    page = cache.get(key) if key is not None else None
+    if page is not None:
+        if page.shown:
+            current_app.extensions["portee.exposure"].note_shown(page.shown)
+        return page.html
+    html = render()
+    if key is not None:
+        shown = tuple(g.get("portee_shown", ()))
+        cache.put(key, CachedPage(html, shown, time.monotonic() + cache.seconds))
+    return html

@@ -1,0 +1,280 @@
+"""One version of the index, held in memory in the shape queries need.
+
+Whoosh stores and analyses; answering a public query over tens of thousands of offers with
+its pure-Python matchers, facet counters and sorting took most of a second (bench/README.md).
+A snapshot reads the per-offer columns once per index version and keeps every set of offers
+(a term's postings, a facet value, the offers valid today) as a bitmap (search/bitmaps.py), so
+a query is a handful of integer operations. It is rebuilt when the index changes.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from array import array
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from search import bitmaps
+from search.ordering import fair_key
+
+# Per-offer values read from the index's columns.
+COLUMNS = (
+    "service_id",
+    "org_id",
+    "load",
+    "confirmed",
+    "ends",
+    "registration",
+    "price",
+    "country",
+    "language_set",
+    "status",
+)
+INTEGER_COLUMNS = ("service_id", "org_id", "confirmed", "ends")
+# Bitmaps of the terms asked most recently (about 10 KB each at 80,000 offers).
+TERM_CACHE_SIZE = 500
+DAY_CACHE_SIZE = 4
+
+
+class SnapshotClosed(RuntimeError):
+    """The index changed and this snapshot's reader was closed: ask for the current one."""
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Offers in fair order for one day (search/ordering.py's key without the score)."""
+
+    order: list[int]  # document numbers, fairest first
+    rank: list[int]  # document number → position in `order`
+
+
+class SegmentData:
+    """What snapshots read from one segment of the index. A segment never changes once
+    written (only its deletions do, and those are read per snapshot), so the next snapshot
+    reuses it: after a commit, only the new small segment is read."""
+
+    def __init__(self, leaf) -> None:
+        self.size = leaf.doc_count_all()
+        self.columns = _read_columns(leaf)
+        self._terms: OrderedDict[tuple[str, bytes], int] = OrderedDict()
+        self._lexicons: dict[str, list[bytes]] = {}
+        self._lock = threading.Lock()
+
+    def term(self, leaf, field: str, term: bytes) -> int:
+        """The segment's documents holding the term (numbered within the segment)."""
+        key = (field, term)
+        with self._lock:
+            found = self._terms.get(key)
+            if found is not None:
+                self._terms.move_to_end(key)
+                return found
+        found = 0
+        if key in leaf:
+            found = bitmaps.from_docnums(leaf.postings(field, term).all_ids(), self.size)
+        with self._lock:
+            self._terms[key] = found
+            if len(self._terms) > TERM_CACHE_SIZE:
+                self._terms.popitem(last=False)
+        return found
+
+    def lexicon(self, leaf, field: str) -> list[bytes]:
+        found = self._lexicons.get(field)
+        if found is None:
+            found = self._lexicons[field] = list(leaf.lexicon(field))
+        return found
+
+
+def _read_columns(leaf) -> dict[str, Sequence]:
+    columns: dict[str, Sequence] = {}
+    for name in COLUMNS:
+        if name in INTEGER_COLUMNS:  # machine integers: no object per offer
+            columns[name] = array("q", leaf.column_reader(name))
+        else:  # one object per distinct value, not per offer (tens of MB at 80,000)
+            read = list(leaf.column_reader(name))
+            distinct = {v: _value(name, v) for v in set(read)}
+            columns[name] = [distinct[v] for v in read]
+    return columns
+
+
+def _value(column: str, stored: str | bytes):
+    if isinstance(stored, bytes):  # column-only fields (search/schema.py)
+        stored = stored.decode()
+    return frozenset(stored.split()) if column == "language_set" else stored
+
+
+class Snapshot:
+    def __init__(self, reader, version: tuple, segments: dict[str, SegmentData]) -> None:
+        """`segments`: what earlier snapshots read, by segment id; updated to this one's."""
+        self.version = version
+        # Closes the reader's files when the snapshot is replaced or forgotten.
+        self._close_reader = weakref.finalize(self, reader.close)
+        self._lock = threading.Lock()
+        self._closed = False
+        self.size = reader.doc_count_all()
+        leaves = list(reader.leaf_readers()) if self.size else []
+        self._segments: list[tuple[object, int, SegmentData]] = []
+        for leaf, offset in leaves:
+            key = leaf.segment().segment_id()
+            data = segments.get(key) or SegmentData(leaf)
+            self._segments.append((leaf, offset, data))
+        segments.clear()
+        segments.update((leaf.segment().segment_id(), data) for leaf, _, data in self._segments)
+        self.columns = self._join_columns()
+        self.live = 0
+        for leaf, offset, data in self._segments:
+            deleted = bitmaps.from_docnums(leaf.segment().deleted_docs(), data.size)
+            self.live |= (((1 << data.size) - 1) & ~deleted) << offset
+        self._terms: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._facets: dict[str, dict[str, int]] = {}
+        self._lexicons: dict[str, dict[str, list[str]]] = {}
+        self._days: OrderedDict[tuple, object] = OrderedDict()
+
+    def _join_columns(self) -> dict[str, Sequence]:
+        columns: dict[str, Sequence] = {}
+        for name in COLUMNS:
+            joined: Sequence = array("q") if name in INTEGER_COLUMNS else []
+            for _leaf, _offset, data in self._segments:
+                joined += data.columns[name]
+            columns[name] = joined
+        return columns
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._close_reader()
+
+    # -- sets of offers --------------------------------------------------------------------
+    def term(self, field: str, text: str) -> int:
+        """The offers whose `field` holds the (analysed) term `text`."""
+        key = (field, text)
+        with self._lock:
+            found = self._terms.get(key)
+            if found is not None:
+                self._terms.move_to_end(key)
+                return found
+            found = self._postings(field, text.encode())
+            self._terms[key] = found
+            if len(self._terms) > TERM_CACHE_SIZE:
+                self._terms.popitem(last=False)
+            return found
+
+    def _postings(self, field: str, term: bytes) -> int:
+        """Called with the lock held (Whoosh's file readers keep a position)."""
+        if self._closed:
+            raise SnapshotClosed
+        found = 0
+        for leaf, offset, data in self._segments:
+            found |= data.term(leaf, field, term) << offset
+        return found
+
+    def _terms_of(self, field: str) -> set[bytes]:
+        """Called with the lock held."""
+        if self._closed:
+            raise SnapshotClosed
+        return {t for leaf, _offset, data in self._segments for t in data.lexicon(leaf, field)}
+
+    def facet(self, field: str) -> dict[str, int]:
+        """Every value of a facet field → the offers having it."""
+        values = self._facets.get(field)
+        if values is None:
+            with self._lock:
+                terms = self._terms_of(field)
+                values = {t.decode(): self._postings(field, t) for t in sorted(terms) if t}
+            self._facets[field] = values
+        return values
+
+    def fuzzy(self, field: str, word: str, max_edits: int) -> int:
+        """The offers with a term in `field` within `max_edits` of `word` (same first letter)."""
+        key = (f"~{max_edits}:{field}", word)
+        with self._lock:
+            found = self._terms.get(key)
+        if found is not None:
+            return found
+        near = process.extract(
+            word,
+            self._lexicon(field).get(word[:1], []),
+            scorer=OSA.distance,
+            score_cutoff=max_edits,
+            limit=None,
+        )
+        found = 0
+        for term, _distance, _index in near:
+            found |= self.term(field, term)
+        with self._lock:
+            self._terms[key] = found
+        return found
+
+    def _lexicon(self, field: str) -> dict[str, list[str]]:
+        """The field's terms by first letter (for fuzzy matching)."""
+        lexicon = self._lexicons.get(field)
+        if lexicon is None:
+            with self._lock:
+                terms = self._terms_of(field)
+            lexicon = {}
+            for term in sorted(t.decode() for t in terms):
+                lexicon.setdefault(term[:1], []).append(term)
+            self._lexicons[field] = lexicon
+        return lexicon
+
+    def valid(self, today: int, hidden_before: int) -> int:
+        """Offers not ended by `today` whose host's file was read since `hidden_before`."""
+
+        def compute() -> int:
+            ends, confirmed = self.columns["ends"], self.columns["confirmed"]
+            kept = (
+                d for d in range(self.size) if ends[d] >= today and confirmed[d] >= hidden_before
+            )
+            return bitmaps.from_docnums(kept, self.size) & self.live
+
+        return self._per_day(("valid", today, hidden_before), compute)
+
+    def ranking(self, seed: str, stale_before: int, demoted: frozenset[int]) -> Ranking:
+        def compute() -> Ranking:
+            key = fair_key(seed, demoted)
+            columns = self.columns
+            org_ids, loads, confirmed = columns["org_id"], columns["load"], columns["confirmed"]
+            service_ids = columns["service_id"]
+            order = sorted(
+                bitmaps.docnums(self.live),
+                key=lambda d: (
+                    *key(org_ids[d], loads[d] == "full", confirmed[d] < stale_before),
+                    service_ids[d],
+                ),
+            )
+            rank = [self.size] * self.size
+            for position, docnum in enumerate(order):
+                rank[docnum] = position
+            return Ranking(order, rank)
+
+        return self._per_day(("ranking", seed, stale_before, demoted), compute)
+
+    def _per_day(self, key: tuple, compute):
+        with self._lock:
+            found = self._days.get(key)
+        if found is None:
+            found = compute()
+            with self._lock:
+                self._days[key] = found
+                while len(self._days) > DAY_CACHE_SIZE:
+                    self._days.popitem(last=False)
+        return found
+
+    def organization_count(self) -> int:
+        org_ids = self.columns["org_id"]
+        return len({org_ids[d] for d in bitmaps.docnums(self.live)})
+
+
+def on_snapshot(index, answer):
+    """`answer(snapshot)` on the index's current snapshot, again on the next one if the index
+    changed under it (its reader closed while the answer still needed to read a term)."""
+    for _attempt in range(3):
+        try:
+            return answer(index.snapshot())
+        except SnapshotClosed:
+            continue
+    return answer(index.snapshot())

@@ -1,0 +1,106 @@
+"""The query evaluator on index snapshots: bitmaps, both ways of paging, index versions."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import pytest
+from test_search import search, top_services
+
+from search import SearchParams, bitmaps, get_search
+from search import query as search_query
+from search.index import OfferIndex
+
+DAY = date(2026, 11, 24)
+
+
+def test_bitmaps_round_trip():
+    rng = random.Random(3)
+    for size in (0, 1, 7, 8, 9, 1000):
+        members = sorted(rng.sample(range(size), size // 3)) if size else []
+        bitmap = bitmaps.from_docnums(members, size)
+        assert bitmaps.docnums(bitmap) == members
+        assert bitmap.bit_count() == len(members)
+        marks = bitmaps.flags(bitmap, size)
+        assert len(marks) == size
+        assert [d for d in range(size) if marks[d]] == members
+
+
+def test_accented_words_reach_the_stemmer_as_typed(demo_app):
+    """The French stem of "publicité" is not that of "publicite": the index stems before it
+    folds accents, so the query must too (it used to fold first and find nothing)."""
+    for text in ("publicité", "sans publicité", "Publicité", "chiffrés"):
+        results = search(demo_app, text)
+        assert results.total > 0, text
+    pelote = search(demo_app, "sans publicité pelote")
+    assert pelote.total > 0
+
+
+@pytest.mark.parametrize("text", ["", "pad", "nextcloud lyon", "chiffré", "visio"])
+def test_both_ways_of_paging_give_the_same_order(demo_app, monkeypatch, text):
+    """Large groups are paged by walking the day's order, small ones sorted: same result."""
+
+    def every_page() -> list[int]:
+        first = search(demo_app, text, day=DAY)
+        found = []
+        for page in range(1, first.pages + 1):
+            found.extend(search(demo_app, text, page=page, day=DAY).service_ids)
+        assert len(found) == len(set(found)) == first.total
+        return found
+
+    monkeypatch.setattr(search_query, "DENSE", 10**9)  # always walk
+    walked = every_page()
+    monkeypatch.setattr(search_query, "DENSE", 0)  # always sort
+    assert every_page() == walked
+
+
+def test_better_fits_come_first(demo_app):
+    """A word in a title outranks the same word only in a description."""
+    results = search(demo_app, "nextcloud", day=DAY)
+    assert results.total > 0
+    rows = top_services(demo_app, results)
+    assert rows[0][0] == "nextcloud"
+
+
+def test_another_process_sees_a_commit_and_a_rebuild(demo_app):
+    """A second OfferIndex on the same folder (another web worker) follows the index."""
+    folder = demo_app.config["PORTEE_INDEX_DIR"]
+    other = OfferIndex(folder)
+    before = other.snapshot()
+    assert other.snapshot() is before  # unchanged: the same snapshot
+    with demo_app.app_context():
+        service = get_search()
+        total = service.search(SearchParams()).total
+        service.rebuild()
+        after = other.snapshot()
+        assert after is not before and after.version != before.version
+        assert after.live.bit_count() == before.live.bit_count() >= total > 0
+        assert service.index.organization_count() == other.organization_count() > 0
+
+
+def test_a_commit_rereads_only_new_segments_and_drops_replaced_offers(demo_app):
+    from sqlmodel import select
+
+    from directory.db import get_database
+    from directory.models import Organization
+
+    with demo_app.app_context():
+        service = get_search()
+        service.rebuild()  # one segment
+        before = service.index.snapshot()
+        everything = service.search(SearchParams(day=DAY))
+        with get_database(demo_app).session_scope() as session:
+            organization = session.exec(select(Organization).order_by(Organization.id)).first()
+            organization.name = "Zyzzyva Hosting"
+            session.add(organization)
+            session.commit()
+        after = service.index.snapshot()
+        assert after is not before
+        kept = {id(data) for _leaf, _offset, data in before._segments}
+        assert kept & {id(data) for _leaf, _offset, data in after._segments}
+        assert after.size > before.size  # the renamed host's offers were added again…
+        again = service.search(SearchParams(day=DAY))
+        assert again.total == everything.total  # …and their old versions are gone
+        assert again.facets == everything.facets
+        assert service.search(SearchParams(text="zyzzyva")).total > 0
