@@ -33,6 +33,7 @@ from directory.models import (
     ServiceCategory,
     SoftwareCategory,
     Source,
+    website_domain,
 )
 from directory.timeutil import utcnow
 
@@ -127,6 +128,8 @@ def bulk_load(database, federation, shards: list[str]) -> dict:
                         **{k: v for k, v in fields.items() if k in ORGANIZATION_COLUMNS},
                         "id": organization_id,
                         "slug": slug,
+                        # What the ORM listener fills (the importer's takeover guard reads it).
+                        "website_domain": website_domain(fields.get("website")),
                         "membership": "member",
                         "created_at": now,
                         "updated_at": now,
