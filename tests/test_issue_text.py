@@ -38,3 +38,37 @@ def test_reasons_are_translated(app):
         assert describe(issue.as_dict()) == (
             "h.example points to an address that is not allowed (a private network: 10.0.0.1)"
         )
+
+
+@pytest.mark.parametrize(
+    ("issue", "english", "french"),
+    [
+        (
+            Issue("too_large", params={"limit": "2 MB"}),
+            "the file is larger than the limit of 2 MB",
+            "2 Mo",
+        ),
+        (
+            Issue("got_html", params={"expected": "Atom or RSS"}),
+            "expected a Atom or RSS file, but the server sent a web page",
+            "Atom ou RSS",
+        ),
+        (
+            Issue("wrong_type", None, "isOpen", {"expected": "true or false", "value": "text"}),
+            "'isOpen' should be true or false, not text; it was ignored",
+            "vrai ou faux",
+        ),
+    ],
+)
+def test_the_importers_own_words_are_translated_too(app, issue, english, french):
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert describe(issue.as_dict()) == english
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        text = describe(issue.as_dict())
+    assert french in text and "true or false" not in text and " MB" not in text
+
+
+def test_a_quoted_value_stays_as_the_host_wrote_it(app):
+    issue = Issue("bad_date", None, "service.startdate", {"value": "text"})
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert "'text'" in describe(issue.as_dict())

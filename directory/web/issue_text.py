@@ -7,7 +7,9 @@ module gives each code its translatable wording, so a host reads "ligne 14 : …
 
 from __future__ import annotations
 
-from flask_babel import gettext
+import re
+
+from flask_babel import format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 
 WORDINGS = {
@@ -102,12 +104,47 @@ REASONS = {
 }
 
 
+# The importer's own words in {expected} and {value} of these codes (the other codes quote the
+# host's file there, which stays as written).
+KINDS_OF_VALUE = {
+    "true or false": _l("true or false"),
+    "null": _l("null"),
+    "a number": _l("a number"),
+    "text": _l("text"),
+    "a list": _l("a list"),
+    "an object": _l("an object"),
+    "a year": _l("a year"),
+    "Atom or RSS": _l("Atom or RSS"),
+}
+IMPORTER_WORDS = ("wrong_type", "got_html")
+_SIZE = re.compile(r"^(\d+) (MB|bytes)$")
+
+
+def _size(limit: str) -> str:
+    """ "2 MB" or "500 bytes", as the fetcher records a limit, in the reader's language."""
+    found = _SIZE.match(limit)
+    if not found:
+        return limit
+    size = format_decimal(int(found.group(1)))
+    return (
+        gettext("%(size)s MB", size=size)
+        if found.group(2) == "MB"
+        else (gettext("%(size)s bytes", size=size))
+    )
+
+
 def describe(issue: dict) -> str:
     """The sentence a host reads for one recorded issue (as stored by Issue.as_dict())."""
     wording = WORDINGS.get(issue.get("code"))
     params = {k: str(v) for k, v in (issue.get("params") or {}).items()}
     if "reason" in params:
         params["reason"] = str(REASONS.get(params["reason"], params["reason"]))
+    if issue.get("code") in IMPORTER_WORDS:
+        for name in ("expected", "value"):
+            if name in params:
+                params[name] = str(KINDS_OF_VALUE.get(params[name], params[name]))
+    if issue.get("code") == "too_large" and "limit" in params:
+        params["limit"] = _size(params["limit"])
     params.setdefault("key", issue.get("key") or "")
     if wording is None:
         text = issue.get("code", "")
