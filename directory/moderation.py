@@ -37,6 +37,7 @@ from directory.models import (
     Application,
     AuditEvent,
     Decision,
+    ImportResult,
     Organization,
     OrganizationMember,
     PublicLogEntry,
@@ -543,15 +544,22 @@ def audit_trail(
 # -- failing and stale sources -------------------------------------------------------------
 
 
+# A file that answered "410 Gone" this many reads in a row is flagged: its host says it is
+# gone for good, and a moderator decides whether the listing goes too (fault matrix, row 11).
+GONE_AFTER = 3
+
+
 @dataclass(frozen=True)
 class TroubledSource:
     source: Source
     organization: Organization
     stale_since: datetime | None  # the organization's last good read, when it is stale
+    gone: bool = False  # its last GONE_AFTER reads all answered 410 Gone
 
 
 def troubled_sources(session: Session, now: datetime, stale_after_days: int) -> list:
-    """Sources that failed their last read, and the files of organizations gone stale."""
+    """Sources that failed their last read, and the files of organizations gone stale; the
+    files their servers say are gone come first."""
     rows = session.exec(
         select(Source, Organization)
         .join(Organization, Organization.id == Source.organization_id)
@@ -567,8 +575,22 @@ def troubled_sources(session: Session, now: datetime, stale_after_days: int) -> 
             stale[organization.id] = confirmed if is_stale else None
         late = stale[organization.id] is not None and source.kind == "organization"
         if source.consecutive_failures > 0 or late:
-            found.append(TroubledSource(source, organization, stale[organization.id]))
+            gone = _gone(session, source)
+            found.append(TroubledSource(source, organization, stale[organization.id], gone))
+    found.sort(key=lambda item: not item.gone)  # stable: by name within each group
     return found
+
+
+def _gone(session: Session, source: Source) -> bool:
+    if source.last_status != 410 or source.consecutive_failures < GONE_AFTER:
+        return False
+    statuses = session.exec(
+        select(ImportResult.http_status)
+        .where(ImportResult.source_id == source.id)
+        .order_by(ImportResult.id.desc())
+        .limit(GONE_AFTER)
+    ).all()
+    return len(statuses) == GONE_AFTER and all(status == 410 for status in statuses)
 
 
 # -- the team ------------------------------------------------------------------------------

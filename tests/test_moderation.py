@@ -22,6 +22,8 @@ from directory.models import (
     Application,
     AuditEvent,
     Decision,
+    ImportResult,
+    ImportRun,
     Organization,
     PublicLogEntry,
     Service,
@@ -750,6 +752,41 @@ def test_stale_sources_are_listed_for_the_moderators(demo_app):
     assert html.count("<dd>https://chatonlibre.example/") == 1
     assert "https://terril.example/.well-known/chatonsinfos/wiki.properties" in html
     assert html.count('class="source"') == 2
+
+
+def answered_gone(app, url: str, times: int) -> None:
+    """The importer's record of `times` reads of `url` answered 410 Gone, the last ones."""
+    with get_database(app).session_scope() as session:
+        source = session.exec(select(Source).where(Source.url == url)).one()
+        for _ in range(times):
+            run = ImportRun(trigger="test", finished_at=utcnow(), failed=1)
+            session.add(run)
+            session.flush()
+            session.add(
+                ImportResult(
+                    run_id=run.id, source_id=source.id, url=url, outcome="failed", http_status=410
+                )
+            )
+        source.last_status = 410
+        source.consecutive_failures += times
+        session.commit()
+
+
+def test_a_file_gone_three_times_is_flagged_first(demo_app):
+    gone = "https://terril.example/.well-known/chatonsinfos/wiki.properties"
+    make_account(demo_app, MODERATORS[0], role="moderator")
+    client = signed_in(demo_app, MODERATORS[0])
+    answered_gone(demo_app, gone, 2)
+    assert "Gone:" not in text_of(client.get("/moderation/sources", headers=EN))
+    answered_gone(demo_app, gone, 1)
+    with get_database(demo_app).session_scope() as session:  # another failing file, listed after
+        other = session.exec(select(Source).where(Source.kind == "service")).first()
+        other.consecutive_failures, other.last_status = 1, 503
+        session.commit()
+    html = text_of(client.get("/moderation/sources", headers=EN))
+    assert "the server answered 410 Gone to the last 3 reads" in html
+    assert html.count("Gone:") == 1
+    assert html.index("Gone:") < html.index(other.url) and html.index(gone) < html.index(other.url)
 
 
 # -- the audit trail -----------------------------------------------------------------------

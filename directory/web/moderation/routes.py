@@ -217,7 +217,12 @@ def audit():
 def sources():
     stale_after = current_app.config["PORTEE_STALE_AFTER_DAYS"]
     items = moderation.troubled_sources(get_session(), utcnow(), stale_after)
-    return render_template("moderation/sources.html", items=items, stale_after=stale_after)
+    return render_template(
+        "moderation/sources.html",
+        items=items,
+        stale_after=stale_after,
+        gone_after=moderation.GONE_AFTER,
+    )
 
 
 # -- the team (admins) ---------------------------------------------------------------------
