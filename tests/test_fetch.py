@@ -294,3 +294,17 @@ def test_retry_after_is_kept(httpserver):
         result = fetcher.fetch(httpserver.url_for("/busy"))
     assert result.error.message == "the server answered 503"
     assert result.retry_after == 3600
+
+
+def test_our_slow_name_server_is_told_apart_from_an_unknown_host(monkeypatch):
+    from directory.feeds import guard
+
+    def slow(*_args, **_kwargs):
+        time.sleep(0.5)
+        raise OSError("too late anyway")
+
+    monkeypatch.setattr(guard, "DNS_TIMEOUT", 0.05)
+    monkeypatch.setattr(guard.socket, "getaddrinfo", slow)
+    with pytest.raises(guard.Refused) as refused:
+        guard.system_resolver("slow.example", 443)
+    assert refused.value.code == "resolver_timeout"

@@ -264,3 +264,23 @@ def test_not_modified_and_error_answers_keep_the_connection():
         server.shutdown()
         server.server_close()
     assert _Files.connections == 1
+
+
+def test_our_name_server_timing_out_is_not_held_against_the_host():
+    class Previous:
+        consecutive_failures = 2
+        content_hash = None
+
+    issue = Issue("resolver_timeout", params={"host": "x.example"})
+    outcome = FileOutcome(
+        url="https://x.example/o.properties",
+        subs_key=None,
+        fetch=FetchResult(url="https://x.example/o.properties", error=issue),
+    )
+    now = utcnow()
+    done = attempt(Previous(), outcome, now)
+    assert done.outcome == "failed" and "name server" in done.error
+    assert "consecutive_failures" not in done.values  # still 2: no backoff grows
+    assert "last_success_at" not in done.values
+    assert done.values["next_due_at"] == now + timedelta(minutes=15)
+    assert done.values["errors"][0]["code"] == "resolver_timeout"

@@ -80,6 +80,10 @@ MESSAGES.update(
         "connect_timeout": "the server could not be reached in time",
         "connect_failed": "the server refused the connection or could not be reached",
         "host_not_found": "the host name {host} was not found",
+        "resolver_timeout": (
+            "Portée's name server did not answer in time for {host}; this does not count "
+            "against the file, which is read again soon"
+        ),
         "tls": "the server's certificate is invalid",
         "network": "the download failed ({detail})",
         "truncated": "the download was cut off before the end of the file",

@@ -33,6 +33,9 @@ _ERROR_CODES = {
     "too_many_keys", "got_html", "held_takeover", "feed_empty", "feed_entities",
     "feed_not_a_feed", "feed_truncated", "feed_timeout", "feed_unreadable",
 }  # fmt: skip
+# Failures on our side (our name server timed out), not the host's.
+NOT_THE_HOSTS_FAULT = {"resolver_timeout"}
+RETRY_OUR_FAULT = timedelta(minutes=15)
 WRITE_EVERY = 500  # noted attempts; bounds what a crash loses and what memory holds
 
 
@@ -49,6 +52,15 @@ def attempt(source: Source | Known, outcome: FileOutcome, at: datetime) -> Attem
     fetch = outcome.fetch
     values: dict = {"last_attempt_at": at, "last_status": fetch.status}
     warnings = [w.as_dict() for w in (outcome.parsed.warnings if outcome.parsed else [])]
+    if outcome.failed and fetch.error is not None and fetch.error.code in NOT_THE_HOSTS_FAULT:
+        # Nothing was asked of the host's server: no failure counted, no backoff, and the last
+        # good read keeps its date; the host sees why, and the file is read again soon.
+        values.update(
+            last_error=fetch.error.message,
+            errors=[fetch.error.as_dict()],
+            next_due_at=at + RETRY_OUR_FAULT,
+        )
+        return Attempt("failed", values, fetch.error.message)
     if outcome.failed:
         failures = source.consecutive_failures + 1
         issues = [fetch.error] if fetch.error else outcome.errors

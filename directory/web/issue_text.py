@@ -54,6 +54,10 @@ WORDINGS = {
     "connect_timeout": _l("the server could not be reached in time"),
     "connect_failed": _l("the server refused the connection or could not be reached"),
     "host_not_found": _l("the host name %(host)s was not found"),
+    "resolver_timeout": _l(
+        "Portée's name server did not answer in time for %(host)s; this does not count "
+        "against the file, which is read again soon"
+    ),
     "tls": _l("the server's certificate is invalid"),
     "network": _l("the download failed (%(detail)s)"),
     "truncated": _l("the download was cut off before the end of the file"),
