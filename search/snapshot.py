@@ -158,10 +158,14 @@ class Snapshot:
                 self._terms.move_to_end(key)
                 return found
             found = self._postings(field, text.encode())
-            self._terms[key] = found
-            if len(self._terms) > TERM_CACHE_SIZE:
-                self._terms.popitem(last=False)
+            self._remember(key, found)
             return found
+
+    def _remember(self, key: tuple[str, str], offers: int) -> None:
+        """Called with the lock held."""
+        self._terms[key] = offers
+        if len(self._terms) > TERM_CACHE_SIZE:
+            self._terms.popitem(last=False)
 
     def _postings(self, field: str, term: bytes) -> int:
         """Called with the lock held (Whoosh's file readers keep a position)."""
@@ -206,7 +210,7 @@ class Snapshot:
         for term, _distance, _index in near:
             found |= self.term(field, term)
         with self._lock:
-            self._terms[key] = found
+            self._remember(key, found)
         return found
 
     def _lexicon(self, field: str) -> dict[str, list[str]]:
