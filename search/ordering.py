@@ -9,17 +9,7 @@ and no host is always first; the seed is stable for a day, so paging is consiste
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import date
-
-
-@dataclass(frozen=True)
-class Hit:
-    score: float
-    service_id: int
-    organization_id: int
-    full: bool = False
-    stale: bool = False
 
 
 def daily_seed(day: date, salt: str) -> str:
