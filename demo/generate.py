@@ -86,6 +86,7 @@ Client.
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 from dataclasses import dataclass, field
@@ -1497,6 +1498,70 @@ def build_federation(orgs_urls: list[tuple[Org, str]]) -> bytes:
     return render(doc, fed)
 
 
+# Besides their ChatonsInfos files, two hosts publish what a host adds from its dashboard: a
+# news feed (Atom) and a LibreHosters description (librehost.json). `flask directory demo`
+# binds them to their organizations (directory/cli.py: DEMO_SOURCES) and reads them too.
+NEWS_URL = "https://pelote.example/actualites.xml"
+NEWS = [
+    (
+        "2026-11-02T09:00:00Z",
+        "Nouveau : des tableurs chiffrés",
+        "CryptPad accueille désormais vos tableurs, chiffrés de bout en bout.",
+    ),
+    (
+        "2026-10-12T18:30:00Z",
+        "Assemblée générale de la coopérative",
+        "Sociétaires, usagers et bénévoles : rendez-vous le 15 novembre au tiers-lieu.",
+    ),
+    (
+        "2026-09-01T08:00:00Z",
+        "Maintenance du serveur de visioconférence",
+        "Le service BigBlueButton sera indisponible samedi matin, de 7 h à 9 h.",
+    ),
+]
+LIBREHOST_URL = "https://zinneke.example/librehost.json"
+LIBREHOST = {
+    "@context": "http://schema.org",
+    "@type": "Organization",
+    "version": "1.0.0",
+    "name": "Zinneke Numérique",
+    "tagLine": "Des services libres pour les associations bruxelloises",
+    "description": "ASBL bruxelloise : hébergement de services libres, en français et en "
+    "néerlandais.",
+    "homeUrl": "https://zinneke.example/",
+    "organizationType": "ASBL",
+    "communicationLanguages": ["fr", "nl"],
+    "contactUrl": "https://zinneke.example/contact",
+    "privacyPolicyUrl": "https://zinneke.example/vie-privee",
+    "termsOfServiceUrl": "https://zinneke.example/conditions",
+    "isServiceProvider": True,
+    "foundingDate": "2017",
+    "dateModified": "2026-10-20T10:00:00Z",
+}
+
+
+def build_news() -> bytes:
+    entries = "".join(
+        f"""  <entry>
+    <title>{title}</title>
+    <id>urn:pelote:actualites:{index}</id>
+    <link href="https://pelote.example/actualites/{index}"/>
+    <updated>{when}</updated>
+    <summary>{summary}</summary>
+  </entry>
+"""
+        for index, (when, title, summary) in enumerate(NEWS, 1)
+    )
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <title>Les actualités de La Pelote Numérique</title>
+  <id>urn:pelote:actualites</id>
+  <link href="https://pelote.example/actualites"/>
+  <updated>{NEWS[0][0]}</updated>
+{entries}</feed>
+""".encode()
+
+
 def main() -> dict[str, bytes]:
     rng = random.Random(2020)
     if OUT.exists():
@@ -1520,6 +1585,12 @@ def main() -> dict[str, bytes]:
         write(org_url, data, written)
         orgs_urls.append((org, org_url))
     write(FEDERATION_URL, build_federation(orgs_urls), written)
+    write(NEWS_URL, build_news(), written)
+    write(
+        LIBREHOST_URL,
+        (json.dumps(LIBREHOST, ensure_ascii=False, indent=2) + "\n").encode(),
+        written,
+    )
     return written
 
 

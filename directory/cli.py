@@ -26,6 +26,12 @@ from directory.sources import ORGANIZATION_SOURCE_KINDS, SourceError, add_source
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_HOSTS = ROOT / "demo" / "hosts"
 DEMO_FEDERATION = "https://federation.portee.example/chatonsinfos/federation.properties"
+# What two demo hosts added from their dashboard besides their ChatonsInfos files: a news feed
+# and a LibreHosters description (written by demo/generate.py).
+DEMO_SOURCES = (
+    ("https://pelote.example/", "news", "https://pelote.example/actualites.xml"),
+    ("https://zinneke.example/", "json", "https://zinneke.example/librehost.json"),
+)
 
 directory_cli = AppGroup("directory", help="The directory's database, catalogue and demo data.")
 feeds_cli = AppGroup("feeds", help="The importer of hosts' published metadata.")
@@ -98,6 +104,17 @@ def demo_command() -> None:
     """Import the demo federation (files in demo/hosts/) through the real importer."""
     with Fetcher(transport=DirectoryTransport(DEMO_HOSTS)) as fetcher:
         import_with_progress(DEMO_FEDERATION, fetcher, trigger="demo")
+        database = get_database()
+        with database.session_scope() as session:
+            for website, kind, url in DEMO_SOURCES:
+                organization = session.exec(
+                    select(Organization).where(Organization.website == website)
+                ).first()
+                if organization is not None:
+                    add_source(session, organization, url, kind)
+            session.commit()
+        click.echo("News feeds and JSON descriptions:")
+        echo_run(run_organization_sources(database, fetcher, trigger="demo"))
 
 
 @feeds_cli.command("import")

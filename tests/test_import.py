@@ -216,6 +216,15 @@ def test_import_command_shows_progress_and_a_summary(app):
     assert result.exit_code == 0, result.output
     assert "Importing organizations" in result.output
     assert "files read" in result.output and "1 failed" in result.output
+    # The demo's news feed and JSON description were read too, and show on the hosts' pages.
+    assert "News feeds and JSON descriptions" in result.output
+    client = app.test_client()
+    with get_database(app).session_scope() as session:
+        slugs = dict(session.exec(select(Organization.website, Organization.slug)).all())
+    pelote = client.get(f"/hosts/{slugs['https://pelote.example/']}").get_data(as_text=True)
+    assert "Assemblée générale de la coopérative" in pelote
+    zinneke = client.get(f"/api/v1/organizations/{slugs['https://zinneke.example/']}").get_json()
+    assert zinneke["name"] == "Zinneke Numérique"
 
 
 def test_refresh_imports_only_what_is_due(app, demo_hosts):
