@@ -19,6 +19,7 @@ from directory import exposure
 from directory.db import Database, get_database
 from directory.models import Category, Software
 from search import sync
+from search.freshness import Confirmations, read_confirmations
 from search.index import IndexUnavailable, OfferIndex
 from search.match import MatchRequest, MatchResult, Need, match_hosts, pick_offer
 from search.query import Fairness, SearchParams, SearchResults, run_search
@@ -29,6 +30,7 @@ __all__ = ["IndexUnavailable", "SearchParams", "SearchResults", "SearchService",
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "portee.search"
 DEMOTION_TTL = 60.0
+CONFIRMATIONS_TTL = 60.0
 BATCH_SIZE = 200
 VOCABULARY_TTL = 60.0
 
@@ -44,6 +46,7 @@ class SearchService:
         self.fairness = fairness
         self.exposure_cap = exposure_cap
         self._demoted: tuple[float, frozenset[int]] = (0.0, frozenset())
+        self._confirmations: tuple[float, Confirmations | None] = (0.0, None)
         self._batch: set[int] | None = None
         self._vocabulary_checked: tuple[float, Vocabulary | None] = (0.0, None)
         self._vocabulary_version: tuple | None = None
@@ -75,12 +78,27 @@ class SearchService:
         return on_snapshot(self.index, lambda s: run_search(s, vocabulary, params, fairness))
 
     def current_fairness(self) -> Fairness:
-        """The fairness settings with this week's over-exposed hosts (recomputed each minute)."""
+        """The fairness settings with this week's over-exposed hosts (recomputed each minute)
+        and when each host's file was last read well (search/freshness.py)."""
         computed_at, demoted = self._demoted
         if time.monotonic() - computed_at > DEMOTION_TTL:
             demoted = self._over_exposed()
             self._demoted = (time.monotonic(), demoted)
-        return replace(self.fairness, demoted=demoted)
+        return replace(self.fairness, demoted=demoted, confirmed=self.confirmations())
+
+    def confirmations(self) -> Confirmations:
+        """Read again each minute, or at once after `forget_confirmations()`."""
+        read_at, known = self._confirmations
+        if known is None or time.monotonic() - read_at > CONFIRMATIONS_TTL:
+            with self.database.session_scope() as session:
+                known = read_confirmations(session, known)
+            self._confirmations = (time.monotonic(), known)
+        return known
+
+    def forget_confirmations(self) -> None:
+        """A commit of this process changed the day a host's file was last read well."""
+        read_at, known = self._confirmations
+        self._confirmations = (float("-inf"), known)
 
     def _over_exposed(self) -> frozenset[int]:
         if self.exposure_cap <= 0:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from babel import Locale
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
-from directory.models import Organization, Service, Source
+from directory.models import Organization, Service
 from directory.vocabulary import ENDED_SERVICE_STATUSES
 from search.schema import LANGUAGES
 
 # An organization that is away or closed offers nothing, whatever its file still lists.
 OFFERING_STATUSES = ("active", "idle")
-NO_END = 2**31 - 1
+NO_END = 2**31 - 1  # a service with no end date
 
 
 def is_offered(service: Service, organization: Organization) -> bool:
@@ -42,23 +40,7 @@ def _join(*parts) -> str:
     return " ".join(str(p) for p in parts if p)
 
 
-def confirmations(session: Session, organization_ids: list[int] | None = None) -> dict[int, date]:
-    """The day each organization's ChatonsInfos file was last read successfully (the oldest,
-    if it has several). Organizations without a file are absent: they cannot go stale."""
-    statement = select(Source.organization_id, Source.last_success_at).where(
-        Source.kind == "organization",
-        Source.organization_id != None,  # noqa: E711
-    )
-    if organization_ids is not None:
-        statement = statement.where(Source.organization_id.in_(organization_ids))
-    found: dict[int, date] = {}
-    for organization_id, success in session.exec(statement):
-        day = success.date() if success else date.min
-        found[organization_id] = min(day, found.get(organization_id, day))
-    return found
-
-
-def document(service: Service, organization: Organization, confirmed: date | None = None) -> dict:
+def document(service: Service, organization: Organization) -> dict:
     software = service.software
     categories = service.categories
     doc = {
@@ -73,7 +55,6 @@ def document(service: Service, organization: Organization, confirmed: date | Non
         "language": " ".join(service.languages or organization.languages or []),
         "legal_type": organization.legal_type or "",
         "ends": service.enddate.toordinal() if service.enddate else NO_END,
-        "confirmed": confirmed.toordinal() if confirmed else NO_END,
         # Column-only values are stored as bytes.
         "language_set": " ".join(service.languages or organization.languages or []).encode(),
         "status": (service.status or "ok").encode(),
@@ -101,7 +82,7 @@ def document(service: Service, organization: Organization, confirmed: date | Non
     return doc
 
 
-def documents_for(organization: Organization, confirmed: date | None = None):
+def documents_for(organization: Organization):
     for service in organization.services:
         if is_offered(service, organization):
-            yield document(service, organization, confirmed)
+            yield document(service, organization)

@@ -20,7 +20,7 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 
-from search.documents import confirmations, documents_for, offers_of
+from search.documents import documents_for, offers_of
 from search.schema import SCHEMA_VERSION, build_schema
 from search.snapshot import Snapshot
 
@@ -138,9 +138,8 @@ class OfferIndex:
         try:
             for organization_id in organization_ids:
                 writer.delete_by_term("org_id", organization_id)
-            confirmed = confirmations(session, sorted(organization_ids))
             for organization in offers_of(session, sorted(organization_ids)):
-                for doc in documents_for(organization, confirmed.get(organization.id)):
+                for doc in documents_for(organization):
                     writer.add_document(**doc)
         except BaseException:
             writer.cancel()
@@ -158,14 +157,13 @@ class OfferIndex:
         self.directory.parent.mkdir(parents=True, exist_ok=True)
         fresh = Path(tempfile.mkdtemp(prefix=".rebuild-", dir=self.directory.parent))
         organizations = list(offers_of(session))
-        confirmed = confirmations(session)
         if total:
             total(len(organizations))
         ix = whoosh_index.create_in(str(fresh), build_schema(), indexname=INDEX_NAME)
         count = 0
         with ix.writer(timeout=LOCK_TIMEOUT, limitmb=128) as writer:
             for organization in organizations:
-                for doc in documents_for(organization, confirmed.get(organization.id)):
+                for doc in documents_for(organization):
                     writer.add_document(**doc)
                     count += 1
                 if advance:

@@ -107,16 +107,19 @@ def _constraint(preference: Preference) -> tuple[str, str]:
     return preference.name, preference.value
 
 
-def _offers(snapshot: Snapshot, need: Need, allowed: int, stale_before: int) -> list[Offer]:
+def _offers(
+    snapshot: Snapshot, need: Need, allowed: int, stale_before: int, fairness: Fairness
+) -> list[Offer]:
     facet = "category" if need.kind == "category" else "software"
     found = snapshot.facet(facet).get(need.slug, 0) & allowed
     c = snapshot.columns
+    confirmed = snapshot.confirmed(fairness.confirmed)
     return [
         Offer(
             service_id=c["service_id"][d],
             organization_id=c["org_id"][d],
             full=c["load"][d] == "full",
-            stale=c["confirmed"][d] < stale_before,
+            stale=confirmed[d] < stale_before,
             registration=c["registration"][d],
             price=c["price"][d],
             country=c["country"][d],
@@ -179,7 +182,9 @@ def _search(index, request: MatchRequest, fairness: Fairness) -> list[HostMatch]
         for name, values in filters.items():  # every constraint holds (not any of them)
             for value in values:
                 allowed &= snapshot.facet(name).get(value, 0)
-        return {need: _offers(snapshot, need, allowed, stale_before) for need in request.needs}
+        return {
+            need: _offers(snapshot, need, allowed, stale_before, fairness) for need in request.needs
+        }
 
     return _rank(request, on_snapshot(index, answer), fairness)
 
@@ -227,7 +232,7 @@ def pick_offer(
     offers = on_snapshot(
         index,
         lambda snapshot: _offers(
-            snapshot, need, allowed_offers(snapshot, {}, today, fairness), stale_before
+            snapshot, need, allowed_offers(snapshot, {}, today, fairness), stale_before, fairness
         ),
     )
     candidates: dict[int, list[Offer]] = {}

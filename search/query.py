@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from search import bitmaps
+from search.freshness import NO_CONFIRMATIONS, Confirmations
 from search.ordering import daily_seed
 from search.schema import FACETS, LANGUAGES, TEXT_FIELDS, WORD_PATTERN, analyzer
 from search.snapshot import Ranking, Snapshot
@@ -73,12 +74,14 @@ class SearchResults:
 @dataclass(frozen=True)
 class Fairness:
     """What fair ordering needs besides the query: the rotation's salt, the staleness
-    thresholds (days without a good read of the host's file) and the hosts to demote."""
+    thresholds (days without a good read of the host's file), when each host's file was last
+    read well, and the hosts to demote."""
 
     salt: str = "portee"
     stale_after_days: int = 30
     hidden_after_days: int = 90
     demoted: frozenset[int] = frozenset()
+    confirmed: Confirmations = NO_CONFIRMATIONS
 
 
 DEFAULT_FAIRNESS = Fairness()
@@ -153,7 +156,7 @@ def allowed_offers(
 ) -> int:
     """Offers valid today, of hosts not hidden for staleness, within the chosen filters."""
     hidden_before = today.toordinal() - fairness.hidden_after_days
-    allowed = snapshot.valid(today.toordinal(), hidden_before)
+    allowed = snapshot.valid(today.toordinal(), hidden_before, fairness.confirmed)
     for name, chosen in filters.items():
         if name in FACETS and chosen:
             values = snapshot.facet(name)
@@ -233,7 +236,7 @@ def run_search(
     page_ids: list[int] = []
     if hits:
         stale_before = today.toordinal() - fairness.stale_after_days
-        ranking = snapshot.ranking(seed, stale_before, fairness.demoted)
+        ranking = snapshot.ranking(seed, stale_before, fairness.demoted, fairness.confirmed)
         start = (page - 1) * params.per_page
         docnums = page_of(groups, ranking, snapshot.size, start, params.per_page)
         service_ids = snapshot.columns["service_id"]

@@ -43,7 +43,7 @@ TEXT_FIELDS = {
     "body": 1.0,  # descriptions
 }
 # Bumped whenever the schema or the documents change: an index of another version is rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 FACETS = (
     "category",
     "software",
@@ -78,9 +78,6 @@ def build_schema() -> fields.Schema:
         legal_type=fields.ID(sortable=True),
         # The last day the offer is valid (date ordinal); offers past it drop out at query time.
         ends=_integers(),
-        # The day the organization's file was last read successfully (date ordinal; NO_END
-        # when it has no file): staleness is computed at query time from it.
-        confirmed=_integers(),
         # The offer's languages again, as one column, for the matchmaker's preference scoring.
         language_set=fields.COLUMN(columns.VarBytesColumn()),
         # service.status.level: "pick one for me" only sends people to healthy offers.

@@ -20,6 +20,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from search import bitmaps
+from search.freshness import Confirmations
 from search.ordering import fair_key
 
 # Per-offer values read from the index's columns.
@@ -27,7 +28,6 @@ COLUMNS = (
     "service_id",
     "org_id",
     "load",
-    "confirmed",
     "ends",
     "registration",
     "price",
@@ -35,10 +35,10 @@ COLUMNS = (
     "language_set",
     "status",
 )
-INTEGER_COLUMNS = ("service_id", "org_id", "confirmed", "ends")
+INTEGER_COLUMNS = ("service_id", "org_id", "ends")
 # Bitmaps of the terms asked most recently (about 10 KB each at 80,000 offers).
 TERM_CACHE_SIZE = 500
-DAY_CACHE_SIZE = 4
+DAY_CACHE_SIZE = 6
 
 
 class SnapshotClosed(RuntimeError):
@@ -225,24 +225,35 @@ class Snapshot:
             self._lexicons[field] = lexicon
         return lexicon
 
-    def valid(self, today: int, hidden_before: int) -> int:
+    def confirmed(self, confirmations: Confirmations) -> Sequence[int]:
+        """Each offer's host's last good read (date ordinal), from search/freshness.py."""
+
+        def compute() -> Sequence[int]:
+            day_of = confirmations.day_of
+            return array("q", map(day_of, self.columns["org_id"]))
+
+        return self._per_day(("confirmed", confirmations.version), compute)
+
+    def valid(self, today: int, hidden_before: int, confirmations: Confirmations) -> int:
         """Offers not ended by `today` whose host's file was read since `hidden_before`."""
 
         def compute() -> int:
-            ends, confirmed = self.columns["ends"], self.columns["confirmed"]
+            ends, confirmed = self.columns["ends"], self.confirmed(confirmations)
             kept = (
                 d for d in range(self.size) if ends[d] >= today and confirmed[d] >= hidden_before
             )
             return bitmaps.from_docnums(kept, self.size) & self.live
 
-        return self._per_day(("valid", today, hidden_before), compute)
+        return self._per_day(("valid", today, hidden_before, confirmations.version), compute)
 
-    def ranking(self, seed: str, stale_before: int, demoted: frozenset[int]) -> Ranking:
+    def ranking(
+        self, seed: str, stale_before: int, demoted: frozenset[int], confirmations: Confirmations
+    ) -> Ranking:
         def compute() -> Ranking:
             key = fair_key(seed, demoted)
             columns = self.columns
-            org_ids, loads, confirmed = columns["org_id"], columns["load"], columns["confirmed"]
-            service_ids = columns["service_id"]
+            org_ids, loads = columns["org_id"], columns["load"]
+            confirmed, service_ids = self.confirmed(confirmations), columns["service_id"]
             order = sorted(
                 bitmaps.docnums(self.live),
                 key=lambda d: (
@@ -255,7 +266,8 @@ class Snapshot:
                 rank[docnum] = position
             return Ranking(order, rank)
 
-        return self._per_day(("ranking", seed, stale_before, demoted), compute)
+        version = confirmations.version
+        return self._per_day(("ranking", seed, stale_before, demoted, version), compute)
 
     def _per_day(self, key: tuple, compute):
         with self._lock:

@@ -12,10 +12,12 @@ import logging
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import sessionmaker
 
+from directory.feeds.ledger import SOURCES_WRITTEN
 from directory.models import Organization, Service, Source
 
 log = logging.getLogger(__name__)
 PENDING = "portee_search_pending"
+CONFIRMED = "portee_search_confirmed_changed"
 
 
 def _changed_organizations(session) -> set[int]:
@@ -23,24 +25,22 @@ def _changed_organizations(session) -> set[int]:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Organization) and obj.id is not None:
             found.add(obj.id)
-        elif (
-            isinstance(obj, Service) or (isinstance(obj, Source) and _confirmed_day_changed(obj))
-        ) and obj.organization_id is not None:
+        elif isinstance(obj, Service) and obj.organization_id is not None:
             found.add(obj.organization_id)
     return found
 
 
-def _confirmed_day_changed(source: Source) -> bool:
-    """The index keeps the day a host's file was last read well (for staleness): re-index
-    when that day changes, not on every fetch."""
-    if source.kind != "organization":
-        return False
-    history = inspect(source).attrs.last_success_at.history
-    if not history.has_changes():
-        return False
-    before = {d.date() for d in history.deleted if d is not None}
-    after = {d.date() for d in history.added if d is not None}
-    return before != after
+def _confirmed_day_changed(session) -> bool:
+    """Staleness is read at query time (search/freshness.py), not indexed: a new day of a
+    good read only makes search read that map again."""
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Source) and obj.kind == "organization":
+            history = inspect(obj).attrs.last_success_at.history
+            before = {d.date() for d in history.deleted if d is not None}
+            after = {d.date() for d in history.added if d is not None}
+            if before != after or obj in session.new or obj in session.deleted:
+                return True
+    return False
 
 
 def install(session_factory: sessionmaker, service) -> None:
@@ -49,13 +49,19 @@ def install(session_factory: sessionmaker, service) -> None:
     @event.listens_for(session_factory, "after_flush")
     def collect(session, _context):
         session.info.setdefault(PENDING, set()).update(_changed_organizations(session))
+        if _confirmed_day_changed(session):
+            session.info[CONFIRMED] = True
 
     @event.listens_for(session_factory, "after_commit")
     def index(session):
         pending = session.info.pop(PENDING, set())
+        if session.info.pop(CONFIRMED, False) | session.info.pop(SOURCES_WRITTEN, False):
+            service.forget_confirmations()
         if pending:
             service.reindex_organizations(pending)
 
     @event.listens_for(session_factory, "after_soft_rollback")
     def forget(session, _previous):
         session.info.pop(PENDING, None)
+        session.info.pop(CONFIRMED, None)
+        session.info.pop(SOURCES_WRITTEN, None)

@@ -37,6 +37,7 @@ _ERROR_CODES = {
 NOT_THE_HOSTS_FAULT = {"resolver_timeout"}
 RETRY_OUR_FAULT = timedelta(minutes=15)
 WRITE_EVERY = 500  # noted attempts; bounds what a crash loses and what memory holds
+SOURCES_WRITTEN = "portee_sources_written"  # a session.info key (see RunLedger.write)
 
 
 @dataclass(frozen=True)
@@ -271,6 +272,10 @@ class RunLedger:
         connection = session.connection()
         for names, rows in self._updates.items():
             connection.execute(_update_statement(names), rows)
+        if self._updates:
+            # These statements pass no ORM flush: the key tells search/sync.py that sources'
+            # last good reads may have changed (it reads staleness again after the commit).
+            session.info[SOURCES_WRITTEN] = True
         if self._results:
             connection.execute(sa.insert(ImportResult.__table__), self._results)
         if self._totals:

@@ -140,12 +140,9 @@ def reconcile_organization(
     Returns the organization's id (None when nothing of it is published)."""
     org_outcome = bundle.organization
     known = _quiet(ledger, org_outcome, parent_id, org_outcome.subs_key)
-    if known is not None and (
-        org_outcome.failed
-        # A good read on a new day is a "confirmed" day the index shows (search/sync.py):
-        # that attempt goes through the ORM.
-        or (known.last_success_at is not None and known.last_success_at.date() == at.date())
-    ):
+    # (A good read on a new day is quiet too: search reads staleness from the sources at query
+    # time, search/freshness.py, so nothing needs indexing.)
+    if known is not None:
         ledger.note(known, org_outcome, at)
         organization_id = known.organization_id
         if organization_id is None:  # never published (its file failed from the start)

@@ -2,8 +2,9 @@
 
 Everyone asking "etherpad" in French today sees the same page until the index changes, so the
 rendered page is kept, keyed by what it depends on: the URL, the language, the index version,
-the day and the hosts demoted for over-exposure. Changes that reach the database without
-reaching the index (a catalogue edit) show within `PAGE_CACHE_SECONDS`. Signed-in visitors
+the day, the hosts demoted for over-exposure and when hosts' files were last read well.
+Changes that reach the database without reaching the index (a catalogue edit) show within
+`PAGE_CACHE_SECONDS`. Signed-in visitors
 and pages carrying a one-time message are never cached: their pages are their own.
 """
 
@@ -80,6 +81,7 @@ def _key() -> tuple | None:
         version,
         date.today(),
         fairness.demoted,
+        fairness.confirmed.version,  # staleness changes pages without an index change
     )
 
 
