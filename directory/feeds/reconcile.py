@@ -140,8 +140,8 @@ def reconcile_organization(
     Returns the organization's id (None when nothing of it is published)."""
     org_outcome = bundle.organization
     known = _quiet(ledger, org_outcome, parent_id, org_outcome.subs_key)
-    # (A good read on a new day is quiet too: search reads staleness from the sources at query
-    # time, search/freshness.py, so nothing needs indexing.)
+    # Quiet (failed, or unchanged and settled) on any day: staleness is read from the sources
+    # at query time (search/freshness.py), so a new day's good read needs no indexing.
     if known is not None:
         ledger.note(known, org_outcome, at)
         organization_id = known.organization_id
