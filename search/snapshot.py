@@ -41,6 +41,26 @@ TERM_CACHE_SIZE = 500
 DAY_CACHE_SIZE = 6
 
 
+class _Recent:
+    """The most recently used entries, at most `size` (an LRU cache; callers hold a lock)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+        return found
+
+    def put(self, key, value) -> None:
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+
 class SnapshotClosed(RuntimeError):
     """The index changed and this snapshot's reader was closed: ask for the current one."""
 
@@ -61,7 +81,7 @@ class SegmentData:
     def __init__(self, leaf) -> None:
         self.size = leaf.doc_count_all()
         self.columns = _read_columns(leaf)
-        self._terms: OrderedDict[tuple[str, bytes], int] = OrderedDict()
+        self._terms = _Recent(TERM_CACHE_SIZE)  # (field, term) → bitmap in this segment
         self._lexicons: dict[str, list[bytes]] = {}
         self._lock = threading.Lock()
 
@@ -70,16 +90,12 @@ class SegmentData:
         key = (field, term)
         with self._lock:
             found = self._terms.get(key)
-            if found is not None:
-                self._terms.move_to_end(key)
-                return found
-        found = 0
-        if key in leaf:
-            found = bitmaps.from_docnums(leaf.postings(field, term).all_ids(), self.size)
-        with self._lock:
-            self._terms[key] = found
-            if len(self._terms) > TERM_CACHE_SIZE:
-                self._terms.popitem(last=False)
+        if found is None:
+            found = 0
+            if key in leaf:
+                found = bitmaps.from_docnums(leaf.postings(field, term).all_ids(), self.size)
+            with self._lock:
+                self._terms.put(key, found)
         return found
 
     def lexicon(self, leaf, field: str) -> list[bytes]:
@@ -129,10 +145,10 @@ class Snapshot:
         for leaf, offset, data in self._segments:
             deleted = bitmaps.from_docnums(leaf.segment().deleted_docs(), data.size)
             self.live |= (((1 << data.size) - 1) & ~deleted) << offset
-        self._terms: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._terms = _Recent(TERM_CACHE_SIZE)  # (field, text) → bitmap of offers
         self._facets: dict[str, dict[str, int]] = {}
         self._lexicons: dict[str, dict[str, list[str]]] = {}
-        self._days: OrderedDict[tuple, object] = OrderedDict()
+        self._days = _Recent(DAY_CACHE_SIZE)
 
     def _join_columns(self) -> dict[str, Sequence]:
         columns: dict[str, Sequence] = {}
@@ -154,18 +170,10 @@ class Snapshot:
         key = (field, text)
         with self._lock:
             found = self._terms.get(key)
-            if found is not None:
-                self._terms.move_to_end(key)
-                return found
-            found = self._postings(field, text.encode())
-            self._remember(key, found)
+            if found is None:
+                found = self._postings(field, text.encode())
+                self._terms.put(key, found)
             return found
-
-    def _remember(self, key: tuple[str, str], offers: int) -> None:
-        """Called with the lock held."""
-        self._terms[key] = offers
-        if len(self._terms) > TERM_CACHE_SIZE:
-            self._terms.popitem(last=False)
 
     def _postings(self, field: str, term: bytes) -> int:
         """Called with the lock held (Whoosh's file readers keep a position)."""
@@ -210,7 +218,7 @@ class Snapshot:
         for term, _distance, _index in near:
             found |= self.term(field, term)
         with self._lock:
-            self._remember(key, found)
+            self._terms.put(key, found)
         return found
 
     def _lexicon(self, field: str) -> dict[str, list[str]]:
@@ -275,9 +283,7 @@ class Snapshot:
         if found is None:
             found = compute()
             with self._lock:
-                self._days[key] = found
-                while len(self._days) > DAY_CACHE_SIZE:
-                    self._days.popitem(last=False)
+                self._days.put(key, found)
         return found
 
     def organization_count(self) -> int:

@@ -75,15 +75,20 @@ def test_second_import_of_unchanged_files_costs_only_304s(app, demo_hosts):
     assert set(statuses) == {304}
 
 
-def test_a_changed_service_reaches_the_index(app, demo_hosts):
-    import_demo(app, demo_hosts)
-    full_before = offers(app, load="full")
+def say_the_pad_is_full(hosts) -> None:
+    """Chaton Libre's pad file now says FULL (one changed file among unchanged ones)."""
     edit(
-        demo_hosts,
+        hosts,
         f"{CHATONLIBRE}/pad.properties",
         "service.registration.load = OPEN",
         "service.registration.load = FULL",
     )
+
+
+def test_a_changed_service_reaches_the_index(app, demo_hosts):
+    import_demo(app, demo_hosts)
+    full_before = offers(app, load="full")
+    say_the_pad_is_full(demo_hosts)
     run = import_demo(app, demo_hosts)
     assert run.changed == 1
     assert offers(app, load="full") == full_before + 1

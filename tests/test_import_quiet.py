@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlmodel import func, select
-from test_import import CHATONLIBRE, ORG_URL, edit
+from test_import import CHATONLIBRE, ORG_URL, edit, say_the_pad_is_full
 
 from directory import listings
 from directory.db import get_database
@@ -175,12 +175,7 @@ def test_a_good_read_on_a_new_day_reindexes_nothing_and_search_sees_it(app, demo
 def test_a_changed_file_among_unchanged_ones_is_published(app, demo_hosts, reindexed):
     import_demo(app, demo_hosts)
     reindexed.clear()
-    edit(
-        demo_hosts,
-        f"{CHATONLIBRE}/pad.properties",
-        "service.registration.load = OPEN",
-        "service.registration.load = FULL",
-    )
+    say_the_pad_is_full(demo_hosts)
     run = import_demo(app, demo_hosts)
     assert run.changed == 1
     with get_database(app).session_scope() as session:
