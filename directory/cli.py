@@ -1,4 +1,6 @@
-"""`flask` commands: `directory init|demo|import`, `search rebuild`. Long ones show progress."""
+"""`flask` commands: `directory init|demo`, `feeds import|refresh|sources|add-source|
+remove-source|repair`, `search rebuild`. Long ones show progress and end with a summary; the
+importer's commands list every file that failed, with its reason, in English."""
 
 from __future__ import annotations
 
@@ -9,19 +11,24 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from directory.admin_cli import accounts_cli
 from directory.catalog import load_catalog
 from directory.db import get_database
 from directory.feeds.fetch import DirectoryTransport, Fetcher
+from directory.feeds.guard import AddressPolicy, Refused
+from directory.feeds.issues import Issue
+from directory.feeds.repair import repair
 from directory.feeds.runner import (
+    all_federations,
     due_federations,
+    forget_if_never_read,
     run_federation_import,
     run_organization_sources,
 )
-from directory.models import Organization
-from directory.sources import ORGANIZATION_SOURCE_KINDS, SourceError, add_source
+from directory.models import ImportResult, ImportRun, Organization, Source
+from directory.sources import ORGANIZATION_SOURCE_KINDS, SourceError, add_source, remove_source
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_HOSTS = ROOT / "demo" / "hosts"
@@ -64,7 +71,7 @@ def init_command() -> None:
     )
 
 
-def import_with_progress(url: str, fetcher: Fetcher, trigger: str) -> None:
+def import_with_progress(url: str, fetcher: Fetcher, trigger: str) -> ImportRun:
     database = get_database()
     state: dict = {}
 
@@ -90,19 +97,52 @@ def import_with_progress(url: str, fetcher: Fetcher, trigger: str) -> None:
         if "bar" in state:
             state["bar"].__exit__(None, None, None)
     echo_run(run)
+    return run
 
 
 def echo_run(run) -> None:
+    """The run's totals, then each file that failed or was held, with its reason."""
     click.echo(
         f"Import run {run.id}: {run.sources_tried} files read, {run.changed} changed, "
         f"{run.unchanged} unchanged, {run.failed} failed."
     )
+    with get_database().session_scope() as session:
+        failures = session.exec(
+            select(ImportResult.url, ImportResult.outcome, ImportResult.error)
+            .where(ImportResult.run_id == run.id, ImportResult.outcome.in_(("failed", "held")))
+            .order_by(ImportResult.url)
+        ).all()
+    for url, outcome, error in failures:
+        click.echo(f"  {'held' if outcome == 'held' else 'failed'}: {url}: {error}")
+
+
+def root_failed(run: ImportRun, url: str) -> str | None:
+    """Why the file a run started from could not be read (None when it was)."""
+    with get_database().session_scope() as session:
+        return session.exec(
+            select(ImportResult.error).where(
+                ImportResult.run_id == run.id,
+                ImportResult.url == url,
+                ImportResult.outcome.in_(("failed", "held")),
+            )
+        ).first()
+
+
+def checked_address(url: str) -> str:
+    """The canonical form of an address given on the command line, or a clear refusal."""
+    try:
+        return AddressPolicy.from_config(current_app.config).check_entry(url)
+    except Refused as refused:
+        message = Issue(refused.code, params=refused.params).message
+        raise click.ClickException(f"cannot read {url}: {message}") from refused
 
 
 @directory_cli.command("demo")
 def demo_command() -> None:
     """Import the demo federation (files in demo/hosts/) through the real importer."""
-    with Fetcher(transport=DirectoryTransport(DEMO_HOSTS)) as fetcher:
+    # The demo's hosts are folders of this repository: nothing is resolved or fetched.
+    demo_policy = AddressPolicy(allow_private=True)
+    with Fetcher(transport=DirectoryTransport(DEMO_HOSTS), policy=demo_policy) as fetcher:
         import_with_progress(DEMO_FEDERATION, fetcher, trigger="demo")
         database = get_database()
         with database.session_scope() as session:
@@ -111,7 +151,7 @@ def demo_command() -> None:
                     select(Organization).where(Organization.website == website)
                 ).first()
                 if organization is not None:
-                    add_source(session, organization, url, kind)
+                    add_source(session, organization, url, kind, fetcher.policy)
             session.commit()
         click.echo("News feeds and JSON descriptions:")
         echo_run(run_organization_sources(database, fetcher, trigger="demo"))
@@ -121,21 +161,31 @@ def demo_command() -> None:
 @click.argument("url")
 def import_command(url: str) -> None:
     """Import every organization listed by the federation file at URL (members: the federation
-    vouches for them)."""
+    vouches for them). Exits with an error when the file at URL itself cannot be read; a file
+    that never could is not kept."""
+    url = checked_address(url)
     with Fetcher.from_config(current_app.config) as fetcher:
-        import_with_progress(url, fetcher, trigger="cli")
+        run = import_with_progress(url, fetcher, trigger="cli")
+    reason = root_failed(run, url)
+    if reason is not None:
+        if forget_if_never_read(get_database(), url):
+            click.echo(f"{url} was never read: it is not kept, and will not be read again.")
+        raise click.ClickException(f"the federation file could not be read: {reason}")
 
 
 @feeds_cli.command("refresh")
-def refresh_command() -> None:
-    """Fetch again every source that is due: federations, JSON descriptions, news feeds
-    (for a cron job or a systemd timer)."""
+@click.option("--all", "everything", is_flag=True, help="Read every source now, due or not.")
+def refresh_command(everything: bool) -> None:
+    """Fetch again every source that is due (or, with --all, every source): federations, JSON
+    descriptions, news feeds (for a cron job or a systemd timer)."""
     database = get_database()
-    due = due_federations(database)
+    federations = all_federations(database) if everything else due_federations(database)
     with Fetcher.from_config(current_app.config) as fetcher:
-        for url in due:
+        for url in federations:
             import_with_progress(url, fetcher, trigger="refresh")
-        run = run_organization_sources(database, fetcher, trigger="refresh", due_only=True)
+        run = run_organization_sources(
+            database, fetcher, trigger="refresh", due_only=not everything
+        )
     echo_run(run)
     click.echo(notify_stale())
 
@@ -184,15 +234,16 @@ def add_source_command(organization_slug: str, kind: str, url: str) -> None:
     """Bind a JSON description (librehost.json) or a news feed to an organization, then read it."""
     database = get_database()
     with database.session_scope() as session:
-        organization = session.exec(
-            select(Organization).where(Organization.slug == organization_slug)
-        ).first()
-        if organization is None:
-            raise click.ClickException(f"no organization '{organization_slug}'")
+        organization = _organization(session, organization_slug)
         try:
-            add_source(session, organization, url, kind)
+            add_source(
+                session, organization, url, kind, AddressPolicy.from_config(current_app.config)
+            )
         except SourceError as exc:
-            raise click.ClickException(f"cannot add this source: {exc.code}") from exc
+            reason = exc.code
+            if exc.issue is not None:
+                reason = Issue(exc.issue["code"], params=exc.issue["params"]).message
+            raise click.ClickException(f"cannot add this source: {reason}") from exc
         session.commit()
         organization_id = organization.id
     with Fetcher.from_config(current_app.config) as fetcher:
@@ -200,6 +251,81 @@ def add_source_command(organization_slug: str, kind: str, url: str) -> None:
             database, fetcher, trigger="cli", organization_id=organization_id
         )
     echo_run(run)
+
+
+@feeds_cli.command("sources")
+@click.argument("organization_slug", required=False)
+def sources_command(organization_slug: str | None) -> None:
+    """List the sources (of one organization, or all) with their status, last good read and
+    last error."""
+    with get_database().session_scope() as session:
+        statement = (
+            select(Source, Organization.slug)
+            .outerjoin(Organization, Organization.id == Source.organization_id)
+            .order_by(Source.kind, Source.url)
+        )
+        if organization_slug:
+            organization = _organization(session, organization_slug)
+            statement = statement.where(Source.organization_id == organization.id)
+        rows = session.exec(statement).all()
+        for source, slug in rows:
+            click.echo(
+                f"{source.id:>6}  {source.kind:<12} {_status(source):<10} "
+                f"last good read: {_when(source.last_success_at):<16}  {slug or '-'}  {source.url}"
+            )
+            if source.last_error:
+                click.echo(f"{'':>8}last error: {source.last_error}")
+        click.echo(f"{len(rows)} sources.")
+
+
+def _status(source: Source) -> str:
+    if source.last_attempt_at is None:
+        return "not read"
+    return "failing" if source.consecutive_failures else "ok"
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "never"
+
+
+def _organization(session: Session, slug: str) -> Organization:
+    organization = session.exec(select(Organization).where(Organization.slug == slug)).first()
+    if organization is None:
+        raise click.ClickException(f"no organization '{slug}'")
+    return organization
+
+
+@feeds_cli.command("remove-source")
+@click.argument("source_id", type=int)
+def remove_source_command(source_id: int) -> None:
+    """Forget one source (and the service files it lists); what it published stays."""
+    with get_database().session_scope() as session:
+        source = session.get(Source, source_id)
+        if source is None:
+            raise click.ClickException(f"no source {source_id}")
+        url = source.url
+        remove_source(session, source)
+        session.commit()
+    click.echo(f"Removed source {source_id} ({url}).")
+
+
+@feeds_cli.command("repair")
+def repair_command() -> None:
+    """Put back files that other hosts' subs lines had taken, cut parent cycles, write every
+    address in its canonical form, retire services published twice (see
+    directory/feeds/repair.py). The files it touched are read in full at the next refresh."""
+    with get_database().session_scope() as session:
+        report = repair(session)
+        session.commit()
+    for change in report.changes:
+        click.echo(f"  repaired: {change}")
+    for problem in report.problems:
+        click.echo(f"  left for a person: {problem}")
+    click.echo(
+        f"Repair: {len(report.changes)} changes, {len(report.problems)} left for a person; "
+        f"{len(report.organizations)} organizations will be read again in full at the next "
+        "`flask feeds refresh`."
+    )
 
 
 @search_cli.command("rebuild")

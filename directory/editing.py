@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from directory import listings, sources
 from directory.accounts import add_editor, audit, hash_token, membership_of, normalize_email
+from directory.feeds.guard import AddressPolicy
 from directory.models import (
     Account,
     Application,
@@ -320,10 +321,15 @@ def service_locks(session: Session, services: list[Service]) -> dict[int, dict]:
 
 
 def add_source(
-    session: Session, account: Account, organization: Organization, url: str, kind: str
+    session: Session,
+    account: Account,
+    organization: Organization,
+    url: str,
+    kind: str,
+    policy: AddressPolicy,
 ) -> Source:
     """Bind a new source to the organization (sources.SourceError says why it cannot)."""
-    source = sources.add_source(session, organization, url.strip(), kind)
+    source = sources.add_source(session, organization, url.strip(), kind, policy)
     audit(session, account, "source.add", organization.id, url=source.url, kind=kind)
     return source
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from directory import listings, ownership, permissions, sources
 from directory.accounts import add_editor, audit
+from directory.feeds.guard import AddressPolicy
 from directory.models import (
     Account,
     Application,
@@ -108,6 +109,7 @@ def submit_application(
     commitments: dict,
     motivation: str | None = None,
     metadata_url: str | None = None,
+    policy: AddressPolicy | None = None,
 ) -> Application:
     """Create the candidate organization (owned by `account`) and its application.
 
@@ -140,8 +142,11 @@ def submit_application(
     )
     session.add(application)
     if metadata_url:
+        if policy is None:
+            raise ValueError("a metadata file needs the address policy to check it against")
         try:
-            sources.add_source(session, organization, metadata_url, metadata_kind(metadata_url))
+            kind = metadata_kind(metadata_url)
+            sources.add_source(session, organization, metadata_url, kind, policy)
         except sources.SourceError as error:
             raise MembershipError("source_" + error.code) from error
     domain = ownership.domain_of(organization.website)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from directory.feeds.guard import AddressPolicy, Refused
 from directory.models import Organization, Source
 
 # "organization": its ChatonsInfos file (services come with it); "json": librehost.json;
@@ -13,21 +14,37 @@ ORGANIZATION_SOURCE_KINDS = ("organization", "json", "news")
 
 
 class SourceError(ValueError):
-    """The source cannot be added; `code` says why (translated by the web layer)."""
+    """The source cannot be added; `code` says why (translated by the web layer). For an
+    address the fetch rules refuse (`address_refused`), `issue` is the importer's finding
+    ({code, params}), worded like the fetch's own refusal."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, issue: dict | None = None) -> None:
         self.code = code
+        self.issue = issue
         super().__init__(code)
 
 
-def add_source(session: Session, organization: Organization, url: str, kind: str) -> Source:
+def add_source(
+    session: Session,
+    organization: Organization,
+    url: str,
+    kind: str,
+    policy: AddressPolicy,
+) -> Source:
     """Bind a new source to the organization; the caller commits.
 
-    A ChatonsInfos file bound here makes the organization's identity that file (DESIGN.md):
-    an organization has at most one.
+    The address passes the fetch's own rules first (`policy.check_entry`) and is stored in its
+    canonical form, so a file the importer would refuse is never stored. A ChatonsInfos file
+    bound here makes the organization's identity that file (DESIGN.md): an organization has
+    at most one.
     """
     if kind not in ORGANIZATION_SOURCE_KINDS:
         raise SourceError("unknown_kind")
+    try:
+        url = policy.check_entry(url)
+    except Refused as refused:
+        issue = {"code": refused.code, "params": refused.params}
+        raise SourceError("address_refused", issue) from refused
     if (
         kind == "organization"
         and session.exec(
@@ -49,7 +66,12 @@ def add_source(session: Session, organization: Organization, url: str, kind: str
 
 
 def remove_source(session: Session, source: Source) -> None:
-    """Forget a source; what it published stays until something replaces it."""
+    """Forget a source, and the service files it lists (nothing else reads them); what they
+    published stays until something replaces it."""
+    children = session.exec(select(Source).where(Source.parent_id == source.id)).all()
+    for child in children:
+        if child.kind == "service":
+            session.delete(child)
     session.delete(source)
 
 

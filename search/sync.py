@@ -27,6 +27,8 @@ def _changed_organizations(session) -> set[int]:
             found.add(obj.id)
         elif isinstance(obj, Service) and obj.organization_id is not None:
             found.add(obj.organization_id)
+            # A service moved to another organization leaves the first one too.
+            found.update(i for i in inspect(obj).attrs.organization_id.history.deleted if i)
     return found
 
 

@@ -19,6 +19,7 @@ from directory.accounts import add_editor
 from directory.cli import DEMO_HOSTS
 from directory.db import get_database
 from directory.feeds.fetch import DirectoryTransport, Fetcher
+from directory.feeds.guard import AddressPolicy
 from directory.models import (
     Account,
     Application,
@@ -90,7 +91,12 @@ def site_template(demo_template, tmp_path_factory):
             {"name": "Pad de test", "software_declared": "Etherpad", "load": "open"},
         )
         source = editing.add_source(
-            session, account_a, chaton, "https://chatonlibre.example/news.atom", "news"
+            session,
+            account_a,
+            chaton,
+            "https://chatonlibre.example/news.atom",
+            "news",
+            AddressPolicy(allow_private=True),
         )
         other_service = session.exec(
             select(Service).where(Service.organization_id == cigogne.id)

@@ -17,6 +17,7 @@ from sqlmodel import select
 from directory import membership, moderation
 from directory.accounts import check_password
 from directory.db import get_database
+from directory.feeds.guard import AddressPolicy
 from directory.models import (
     Account,
     Application,
@@ -659,6 +660,7 @@ def test_running_the_checks_reads_the_files_proves_the_domain_and_opens_the_webs
             {"name": "Chaton du Lac", "website": "https://chaton-du-lac.invalid/"},
             COMMITMENTS,
             metadata_url=url,
+            policy=AddressPolicy(allow_private=True),
         )
         session.commit()
         application_id, organization_id = application.id, application.organization_id

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from directory import vocabulary
 from directory.feeds import values as v
+from directory.feeds.guard import Refused, canonical_url
 from directory.feeds.issues import Issue, ParseError
 from directory.feeds.properties import Entry, decode, read_entries
 
@@ -181,11 +182,11 @@ MAX_SUBS = 500
 def _subs(keys: _Keys, base_url: str) -> list[Sub]:
     """The files a federation or organization lists: absolute, deduplicated, capped."""
     subs: list[Sub] = []
-    seen = {base_url.split("#", 1)[0]}  # a file listing itself would loop
+    seen = {_canonical(base_url, "")}  # a file listing itself would loop
     for sub_key, entry in keys.with_prefix("subs."):
         value = _unquote(entry, keys.warnings)
-        absolute = urljoin(base_url, value).split("#", 1)[0]
-        if urlsplit(absolute).scheme not in ("http", "https"):
+        absolute = _canonical(base_url, value)
+        if absolute is None:
             keys.warnings.append(Issue("bad_url", entry.line, entry.key, {"value": value}))
             continue
         if absolute in seen:
@@ -197,6 +198,15 @@ def _subs(keys: _Keys, base_url: str) -> list[Sub]:
         seen.add(absolute)
         subs.append(Sub(key=sub_key, url=absolute, line=entry.line))
     return subs
+
+
+def _canonical(base_url: str, value: str) -> str | None:
+    """`value` read against the file's own address, in canonical form (None: not an address
+    Portée can read). Two ways of writing one file are one file."""
+    try:
+        return canonical_url(urljoin(base_url, value))
+    except (ValueError, Refused):
+        return None
 
 
 def _required(keys: _Keys, key: str, errors: list[Issue]) -> str | None:

@@ -1,9 +1,10 @@
 """Fetching published files safely: the importer's only door to the network.
 
 Conditional GET (ETag, Last-Modified), a size cap counted on the wire and after decompression,
-per-operation timeouts plus a total deadline (a server trickling one byte every few seconds is
-cut off), at most 5 redirects followed by hand so that each hop is checked again, and every
-connection through guard.GuardedBackend. The demo plugs in `DirectoryTransport`, which serves a
+per-operation timeouts plus one deadline over the whole fetch, redirects included (a server
+trickling its headers or its body one byte every few seconds is cut off), at most 5 redirects
+followed by hand so that each hop is checked again, and every connection through
+guard.GuardedBackend. The demo plugs in `DirectoryTransport`, which serves a
 folder of the repository as if each sub-folder were a web site.
 """
 
@@ -22,7 +23,7 @@ import certifi
 import httpcore
 import httpx
 
-from directory.feeds.guard import AddressPolicy, GuardedBackend, Refused
+from directory.feeds.guard import AddressPolicy, GuardedBackend, Refused, deadline
 from directory.feeds.issues import Issue
 
 USER_AGENT = "Portee/0.1 (directory of CHATONS-style hosts; +https://portee.example/about)"
@@ -35,6 +36,7 @@ DEADLINE = 30.0
 # re-import is mostly 304s, which would then cost a new connection each.
 DRAIN_BYTES = 64 * 1024
 _REDIRECTS = (301, 302, 303, 307, 308)
+_TIMEOUTS = ("timeout", "connect_timeout")
 
 
 @dataclass
@@ -100,7 +102,7 @@ class Fetcher:
 
     @classmethod
     def from_config(cls, config) -> Fetcher:
-        return cls(policy=AddressPolicy(allow_private=bool(config["PORTEE_FETCH_ALLOW_PRIVATE"])))
+        return cls(policy=AddressPolicy.from_config(config))
 
     def close(self) -> None:
         self.client.close()
@@ -112,8 +114,17 @@ class Fetcher:
         self.close()
 
     def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None):
-        """GET `url`; never raises for what a remote server does, it reports it in `error`."""
+        """GET `url`; never raises for what a remote server does, it reports it in `error`.
+        Ends within `deadline` seconds (plus a little), whatever the server does."""
         started = time.monotonic()
+        with deadline(self.deadline):
+            result = self._fetch(url, etag, last_modified, started)
+        timed_out = result.error is not None and result.error.code in _TIMEOUTS
+        if timed_out and time.monotonic() - started >= self.deadline:
+            result.error = Issue("too_slow", params={"limit": int(self.deadline)})
+        return result
+
+    def _fetch(self, url: str, etag: str | None, last_modified: str | None, started: float):
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -126,7 +137,11 @@ class Fetcher:
                 with self.client.stream("GET", current, headers=headers) as response:
                     if response.status_code in _REDIRECTS and "Location" in response.headers:
                         self._drain(response, started)
-                        target = urljoin(current, response.headers["Location"])
+                        try:
+                            target = urljoin(current, response.headers["Location"])
+                        except ValueError:
+                            location = response.headers["Location"]
+                            return _failed(url, "invalid_url", value=location)
                         if urlsplit(current).scheme == "https" and target.startswith("http:"):
                             return _failed(url, "insecure_redirect", value=target)
                         current = target
@@ -150,7 +165,12 @@ class Fetcher:
             return _failed(url, "connect_failed")
         except httpx.RemoteProtocolError:
             return _failed(url, "truncated")
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+            return _failed(url, "invalid_url", value=current)
         except httpx.HTTPError as exc:
+            return _failed(url, "network", detail=type(exc).__name__)
+        except (httpx.StreamError, UnicodeError, ValueError) as exc:
+            # What a server's bytes can still raise below httpx (an IDNA label, a header).
             return _failed(url, "network", detail=type(exc).__name__)
 
     def _drain(self, response: httpx.Response, started: float) -> None:
@@ -197,7 +217,12 @@ class Fetcher:
         raw_total = 0
         for chunk in response.iter_raw():
             raw_total += len(chunk)
-            if raw_total > self.max_bytes or decoder.feed(chunk):
+            try:
+                too_large = raw_total > self.max_bytes or decoder.feed(chunk)
+            except zlib.error:
+                result.error = Issue("corrupt_body", params={"value": encoding})
+                return result
+            if too_large:
                 result.error = Issue("too_large", params={"limit": _size(self.max_bytes)})
                 return result
             if time.monotonic() - started > self.deadline:
@@ -206,7 +231,7 @@ class Fetcher:
         try:
             result.content = decoder.finish()
         except zlib.error:
-            result.error = Issue("bad_encoding", params={"value": encoding})
+            result.error = Issue("corrupt_body", params={"value": encoding})
             return result
         if not result.content:
             result.error = Issue("empty")

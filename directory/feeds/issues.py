@@ -54,7 +54,10 @@ class Issue:
 
     @property
     def message(self) -> str:
-        text = MESSAGES[self.code].format(key=self.key, **self.params)
+        params = dict(self.params)
+        if "reason" in params:
+            params["reason"] = REASON_WORDS.get(params["reason"], params["reason"])
+        text = MESSAGES[self.code].format(key=self.key, **params)
         return f"line {self.line}: {text}" if self.line else text
 
     def as_dict(self) -> dict:
@@ -91,6 +94,14 @@ MESSAGES.update(
         "too_many_redirects": "the address redirects more than {limit} times",
         "insecure_redirect": "the address redirects from https to plain http ({value})",
         "blocked_url": "this address is not allowed ({reason}): {value}",
+        "invalid_url": "this is not a valid web address: {value}",
+        "corrupt_body": "the server's compressed body is corrupt ({value})",
+        "claimed_elsewhere": "'{key}' lists a file that belongs to another host ({value}); "
+        "it was not read for you",
+        "duplicate_service": "this file describes the same service as {value} (same software "
+        "and address); that one is published, not this one",
+        "internal": "Portée failed to process this file ({detail}); the last good listing "
+        "stays published and the file is read again later",
         "blocked_address": "{host} points to an address that is not allowed ({reason}: {value})",
         "redirect_blocked": "the address redirects to a place that is not allowed ({reason})",
         "got_html": "expected a {expected} file, but the server sent a web page",
@@ -98,6 +109,23 @@ MESSAGES.update(
         "organization; it is held for the moderators",
     }
 )
+
+
+# The English words for the `reason` of blocked_url and blocked_address (the web layer has
+# its own translated ones in directory/web/issue_text.py).
+REASON_WORDS = {
+    "scheme": "only http and https are read",
+    "userinfo": "an address must not contain a user name or password",
+    "port": "only the standard ports 80 and 443 are read",
+    "host": "the address has no host name",
+    "ip_literal": "a host name is needed, not a numeric address",
+    "local_name": "a local network name",
+    "loopback": "this machine",
+    "private": "a private network",
+    "link-local": "a link-local network",
+    "multicast": "a multicast address",
+    "reserved": "a reserved address",
+}
 
 
 # What reading a JSON file (librehost.json) can add.

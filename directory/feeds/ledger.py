@@ -29,6 +29,7 @@ SUCCESS_INTERVAL = timedelta(hours=6)
 MAX_BACKOFF = timedelta(hours=48)
 # Codes that refuse a file (the others are warnings that came along with the refusal).
 _ERROR_CODES = {
+    "claimed_elsewhere", "duplicate_service", "internal",
     "undecodable", "empty", "wrong_class", "missing_required", "bad_registration", "bad_json",
     "too_many_keys", "got_html", "held_takeover", "feed_empty", "feed_entities",
     "feed_not_a_feed", "feed_truncated", "feed_timeout", "feed_unreadable",
@@ -260,6 +261,16 @@ class RunLedger:
         self.result(
             known.id, outcome.url, done, outcome.fetch.status, done.values.get("warnings", [])
         )
+
+    def checkpoint(self) -> tuple:
+        """What is noted now, to put back if the transaction it may be written in fails."""
+        updates = {names: list(rows) for names, rows in self._updates.items()}
+        return list(self._results), updates, Counter(self._totals), set(self.handled)
+
+    def rollback(self, checkpoint: tuple) -> None:
+        """Forget what was noted (or written in a transaction rolled back) since `checkpoint`."""
+        results, updates, totals, handled = checkpoint
+        self._results, self._updates, self._totals, self.handled = results, updates, totals, handled
 
     @property
     def due(self) -> bool:

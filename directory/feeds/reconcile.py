@@ -1,10 +1,14 @@
 """Parsed files → database, one transaction per organization, through directory/listings.py.
 
 Never loses the last good listing: a file that failed to fetch or parse changes nothing but
-its source's status. A service whose `subs` line left a successfully read organization file is
-retired (kept, not deleted). A file that changes nothing but its own source row (unchanged, or
-failed, see RunLedger.quiet) is only noted in the run's ledger, which writes such rows in
-batches: a re-import of unchanged files opens no transaction per organization.
+its source's status. A file belongs to the organization that first bound it (DESIGN.md, "Who
+owns a file"): another organization's `subs` line naming it is refused, with a warning to the
+claiming host and a held result the moderators see. An organization never publishes the same
+service twice (same software, same address), however many files describe it. A service whose
+`subs` line left a successfully read organization file is retired (kept, not deleted). A file
+that changes nothing but its own source row (unchanged, or failed, see RunLedger.quiet) is only
+noted in the run's ledger, which writes such rows in batches: a re-import of unchanged files
+opens no transaction per organization.
 """
 
 from __future__ import annotations
@@ -19,8 +23,15 @@ from directory import listings, staleness
 from directory.catalog import SoftwareResolver
 from directory.feeds.chatonsinfos import OrganizationRecord, ParsedFile, ServiceRecord
 from directory.feeds.fetch import FetchResult
+from directory.feeds.guard import Refused, canonical_url
 from directory.feeds.issues import Issue
-from directory.feeds.ledger import SUCCESS_INTERVAL, Known, RunLedger, attempt  # noqa: F401
+from directory.feeds.ledger import (  # noqa: F401
+    SUCCESS_INTERVAL,
+    Attempt,
+    Known,
+    RunLedger,
+    attempt,
+)
 from directory.feeds.librehost import ParsedJson
 from directory.feeds.news import ParsedNews
 from directory.models import (
@@ -49,6 +60,11 @@ class FileOutcome:
     @property
     def failed(self) -> bool:
         return self.fetch.error is not None or bool(self.errors)
+
+    @property
+    def claimed(self) -> bool:
+        """Refused before reading: the file belongs to another host (see `claim_refused`)."""
+        return any(issue.code == "claimed_elsewhere" for issue in self.errors)
 
     def unchanged(self, source: Source | Known) -> bool:
         if self.failed:
@@ -105,6 +121,40 @@ def record_attempt(
     return done.outcome
 
 
+def claim_refused(
+    owner: tuple[str, int | None] | None, kind: str, organization_id: int | None
+) -> bool:
+    """Whether a file already known as `owner` (its kind, its organization) may not be read
+    as a `kind` file of `organization_id`: it is another organization's, or another kind of
+    file (an organization file listed as a service, the federation listed by a host)."""
+    if owner is None:
+        return False
+    owner_kind, owner_organization = owner
+    if owner_kind != kind:
+        return True
+    return owner_organization is not None and owner_organization != organization_id
+
+
+def _owner(session: Session, url: str) -> tuple[str, int | None] | None:
+    row = session.exec(select(Source.kind, Source.organization_id).where(Source.url == url)).first()
+    return (row[0], row[1]) if row else None
+
+
+def claimed_issue(outcome: FileOutcome) -> Issue:
+    return Issue("claimed_elsewhere", None, f"subs.{outcome.subs_key}", {"value": outcome.url})
+
+
+def _refuse_claim(ledger: RunLedger, claimant: FileOutcome, outcome: FileOutcome) -> None:
+    """The claimed file is left to its owner: a held result for the run (moderators see it),
+    a warning on the claiming host's file."""
+    issue = claimed_issue(outcome)
+    if claimant.parsed is not None and issue not in claimant.parsed.warnings:
+        claimant.parsed.warnings.append(issue)
+    if outcome.url not in ledger.handled:
+        done = Attempt("held", {"errors": [issue.as_dict()]}, issue.message)
+        ledger.result(None, outcome.url, done, outcome.fetch.status, [])
+
+
 def _takeover_target(session: Session, record: OrganizationRecord) -> int | None:
     """Another organization already listed with the website this new file declares."""
     domain = website_domain(record.fields.get("website"))
@@ -143,14 +193,20 @@ def reconcile_organization(
     # Quiet (failed, or unchanged and settled) on any day: staleness is read from the sources
     # at query time (search/freshness.py), so a new day's good read needs no indexing.
     if known is not None:
-        ledger.note(known, org_outcome, at)
         organization_id = known.organization_id
-        if organization_id is None:  # never published (its file failed from the start)
-            return None
-        for service_outcome in bundle.services:
-            _reconcile_service(
-                session, ledger, known.id, organization_id, service_outcome, resolver, at
-            )
+        if organization_id is not None:  # else never published (its file failed from the start)
+            for service_outcome in bundle.services:
+                _reconcile_service(
+                    session,
+                    ledger,
+                    known.id,
+                    organization_id,
+                    bundle,
+                    service_outcome,
+                    resolver,
+                    at,
+                )
+        ledger.note(known, org_outcome, at)  # after the services: their claims warn it
         return organization_id
     return _reconcile_organization_file(
         session, ledger, parent_id, bundle, resolver, membership=membership, at=at
@@ -168,6 +224,12 @@ def _reconcile_organization_file(
     at: datetime,
 ) -> int | None:
     org_outcome = bundle.organization
+    owner = _owner(session, org_outcome.url)
+    if owner is not None and owner[0] != "organization":
+        # A federation lists another kind of file (a host's service file, a federation): a
+        # federation binds organization files only.
+        _refuse_claim(ledger, org_outcome, org_outcome)
+        return None
     org_source = source_for(
         session, ledger, org_outcome.url, "organization", parent_id, org_outcome.subs_key
     )
@@ -190,8 +252,8 @@ def _reconcile_organization_file(
         organization = listings.create_organization(session, record.fields["name"], membership)
         org_source.organization_id = organization.id
         fresh = True
-    record_attempt(session, ledger, org_source, org_outcome, at)
     if organization is None:
+        record_attempt(session, ledger, org_source, org_outcome, at)
         return None
     if not org_outcome.failed and (
         organization.stale_notified_at or organization.hidden_notified_at
@@ -211,10 +273,11 @@ def _reconcile_organization_file(
     for service_outcome in bundle.services:
         current_urls.add(service_outcome.url)
         _reconcile_service(
-            session, ledger, org_source.id, organization.id, service_outcome, resolver, at
+            session, ledger, org_source.id, organization.id, bundle, service_outcome, resolver, at
         )
     if fresh and org_outcome.parsed is not None:
         _retire_missing(session, org_source.id, current_urls, at)
+    record_attempt(session, ledger, org_source, org_outcome, at)  # with its services' claims
     return organization.id
 
 
@@ -223,6 +286,7 @@ def _reconcile_service(
     ledger: RunLedger,
     org_source_id: int,
     organization_id: int,
+    bundle: OrganizationBundle,
     outcome: FileOutcome,
     resolver: SoftwareResolver,
     at: datetime,
@@ -230,6 +294,9 @@ def _reconcile_service(
     known = _quiet(ledger, outcome, org_source_id, outcome.subs_key)
     if known is not None and known.organization_id == organization_id:
         ledger.note(known, outcome, at)
+        return
+    if outcome.claimed or claim_refused(_owner(session, outcome.url), "service", organization_id):
+        _refuse_claim(ledger, bundle.organization, outcome)
         return
     source = source_for(session, ledger, outcome.url, "service", org_source_id, outcome.subs_key)
     source.organization_id = organization_id
@@ -244,6 +311,13 @@ def _reconcile_service(
             outcome.parsed.warnings.append(
                 Issue("unknown_software", None, "software.name", {"value": record.software_name})
             )
+        twin = _same_service(session, organization_id, service, software_id, record)
+        if twin is not None:
+            outcome.errors.append(Issue("duplicate_service", params={"value": twin}))
+            if service is not None:
+                listings.retire_service(session, service, at)
+            record_attempt(session, ledger, source, outcome, at)
+            return
         if service is None:
             service = Service(organization_id=organization_id, name=record.fields["name"])
         values = dict(record.fields, software_id=software.id if software else None)
@@ -254,6 +328,42 @@ def _reconcile_service(
         # Listed again in its organization's file (even unchanged): offered again.
         listings.restore_service(session, service)
     record_attempt(session, ledger, source, outcome, at)
+
+
+def _service_address(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        return canonical_url(url)
+    except Refused:
+        return url.strip().lower()
+
+
+def _same_service(
+    session: Session,
+    organization_id: int,
+    service: Service | None,
+    software_id: int | None,
+    record: ServiceRecord,
+) -> str | None:
+    """Where the organization already publishes this service (same software, same address):
+    the file that describes it, or the service's name. None if it does not."""
+    address = _service_address(record.fields.get("website"))
+    if address is None:
+        return None
+    where = [
+        Service.organization_id == organization_id,
+        Service.software_id == software_id,
+        Service.retired_at == None,  # noqa: E711
+    ]
+    if service is not None:
+        where.append(Service.id != service.id)
+    others = session.exec(select(Service).where(*where)).all()
+    for other in others:
+        if _service_address(other.website) == address:
+            url = session.exec(select(Source.url).where(Source.service_id == other.id)).first()
+            return url or other.name
+    return None
 
 
 def _retire_missing(session: Session, org_source_id: int, current: set[str], at: datetime) -> None:

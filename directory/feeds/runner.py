@@ -1,12 +1,17 @@
 """An import run: federation file → organization files → service files, then reconcile.
 
 Fetching and parsing run in a bounded thread pool (network-bound); each organization is then
-reconciled in its own transaction, so one bad host never spoils the others.
+reconciled in its own transaction, so one bad host never spoils the others. Nothing a host
+publishes can end a run: every per-file step is contained (what the fetcher and the parsers do
+not already word is recorded as an internal failure of that file, and logged), and a run always
+gets its finish time and its totals.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
@@ -15,7 +20,7 @@ import sqlalchemy as sa
 from directory.catalog import SoftwareResolver
 from directory.db import Database
 from directory.feeds.chatonsinfos import OrganizationRecord, parse_properties
-from directory.feeds.fetch import Fetcher
+from directory.feeds.fetch import Fetcher, FetchResult
 from directory.feeds.issues import Issue, ParseError
 from directory.feeds.ledger import Known, RunLedger, federation_scope, load_known
 from directory.feeds.librehost import parse_librehost
@@ -24,6 +29,8 @@ from directory.feeds.reconcile import (
     NEWS_KEPT,
     FileOutcome,
     OrganizationBundle,
+    claim_refused,
+    claimed_issue,
     content_hash,
     reconcile_json,
     reconcile_news,
@@ -33,6 +40,8 @@ from directory.feeds.reconcile import (
 )
 from directory.models import ImportRun, Source
 from directory.timeutil import utcnow
+
+log = logging.getLogger(__name__)
 
 _KIND_NAMES = {
     "federation": "ChatonsInfos",
@@ -62,7 +71,23 @@ def _parse(kind: str, content: bytes, url: str, content_type: str | None):
     return parse_properties(content, url, expected=kind)
 
 
+def _internal(url: str, subs_key: str | None, exc: Exception) -> FileOutcome:
+    """A file whose processing raised what no rule words: recorded against it, logged."""
+    log.exception("importer: processing %s failed", url)
+    issue = Issue("internal", params={"detail": type(exc).__name__})
+    return FileOutcome(url=url, subs_key=subs_key, fetch=FetchResult(url), errors=[issue])
+
+
 def fetch_and_parse(
+    fetcher: Fetcher, url: str, subs_key: str | None, expected: str, known: Known | None
+) -> FileOutcome:
+    try:
+        return _fetch_and_parse(fetcher, url, subs_key, expected, known)
+    except Exception as exc:  # contained: one file never ends a run (see the module's doc)
+        return _internal(url, subs_key, exc)
+
+
+def _fetch_and_parse(
     fetcher: Fetcher, url: str, subs_key: str | None, expected: str, known: Known | None
 ) -> FileOutcome:
     etag, last_modified = known.validators if known else (None, None)
@@ -92,14 +117,43 @@ def _bundle(fetcher: Fetcher, url: str, subs_key: str, known: dict[str, Known]):
         subs = list(known[url].children)
     else:
         subs = []
-    services = [
-        fetch_and_parse(fetcher, sub_url, key, "service", known.get(sub_url))
-        for key, sub_url in subs
-    ]
+    own = known[url].organization_id if url in known else None
+    services = []
+    for key, sub_url in subs:
+        other = known.get(sub_url)
+        if other is not None and claim_refused((other.kind, other.organization_id), "service", own):
+            # Another host's file (or not a service file): not read for this one. Reconcile
+            # checks again against the database, which has the last word.
+            claimed = FileOutcome(url=sub_url, subs_key=key, fetch=FetchResult(sub_url))
+            claimed.errors.append(claimed_issue(claimed))
+            services.append(claimed)
+        else:
+            services.append(fetch_and_parse(fetcher, sub_url, key, "service", other))
     return OrganizationBundle(organization=organization, services=services)
 
 
 ProgressCallback = Callable[[OrganizationBundle], None]
+
+
+@contextlib.contextmanager
+def contained(database: Database, ledger: RunLedger, outcome: FileOutcome) -> Iterator[None]:
+    """Reconcile one organization's files (or one file) so that whatever it raises rolls back
+    only its own transaction and is recorded against its file; the run goes on."""
+    checkpoint = ledger.checkpoint()
+    try:
+        yield
+    except Exception as exc:
+        ledger.rollback(checkpoint)  # what was written in the failed transaction was lost too
+        failed = _internal(outcome.url, outcome.subs_key, exc)
+        try:
+            with database.session_scope() as session:
+                source = session.exec(sa.select(Source).where(Source.url == outcome.url)).scalar()
+                if source is not None and outcome.url not in ledger.handled:
+                    record_attempt(session, ledger, source, failed, utcnow())
+                ledger.write(session)
+                session.commit()
+        except Exception:
+            log.exception("importer: could not record the failure of %s", outcome.url)
 
 
 def _finish(database: Database, ledger: RunLedger) -> ImportRun:
@@ -147,28 +201,33 @@ def run_federation_import(
         subs = []
     if on_start:
         on_start(len(subs))
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_bundle, fetcher, sub_url, key, known) for key, sub_url in subs]
-        for future in as_completed(futures):
-            bundle = future.result()
-            with database.session_scope() as session:
-                reconcile_organization(
-                    session,
-                    ledger,
-                    fed_source_id,
-                    bundle,
-                    resolver,
-                    membership=membership,
-                    at=utcnow(),
-                )
-                # An unchanged organization touched no row: its attempts wait in the ledger.
-                if session.in_transaction() or ledger.due:
-                    ledger.write(session)
-                    session.commit()
-            if on_progress:
-                on_progress(bundle)
-    return _finish(database, ledger)
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_bundle, fetcher, sub_url, key, known) for key, sub_url in subs]
+            for future in as_completed(futures):
+                bundle = future.result()
+                with (
+                    contained(database, ledger, bundle.organization),
+                    database.session_scope() as session,
+                ):
+                    reconcile_organization(
+                        session,
+                        ledger,
+                        fed_source_id,
+                        bundle,
+                        resolver,
+                        membership=membership,
+                        at=utcnow(),
+                    )
+                    # An unchanged organization touched no row: its attempts wait in the ledger.
+                    if session.in_transaction() or ledger.due:
+                        ledger.write(session)
+                        session.commit()
+                if on_progress:
+                    on_progress(bundle)
+    finally:
+        run = _finish(database, ledger)
+    return run
 
 
 def due_federations(database: Database, now=None) -> list[str]:
@@ -182,12 +241,36 @@ def due_federations(database: Database, now=None) -> list[str]:
     for source in sources:
         children.setdefault(source.parent_id, []).append(source)
 
-    def is_due(source) -> bool:
+    def is_due(source, seen: frozenset = frozenset()) -> bool:
         if source.next_due_at is None or source.next_due_at <= now:
             return True
-        return any(is_due(child) for child in children.get(source.id, []))
+        seen = seen | {source.id}  # a parent cycle (see `flask feeds repair`) must not loop
+        return any(
+            is_due(child, seen) for child in children.get(source.id, []) if child.id not in seen
+        )
 
     return [s.url for s in sources if s.kind == "federation" and is_due(s)]
+
+
+def all_federations(database: Database) -> list[str]:
+    with database.session_scope() as session:
+        return list(
+            session.exec(sa.select(Source.url).where(Source.kind == "federation")).scalars()
+        )
+
+
+def forget_if_never_read(database: Database, url: str) -> bool:
+    """Forget a federation file that has never been read and lists nothing (a mistyped
+    address given on the command line), so it is not retried forever. True if forgotten."""
+    with database.session_scope() as session:
+        source = session.exec(sa.select(Source).where(Source.url == url)).scalar()
+        if source is None or source.kind != "federation" or source.last_success_at is not None:
+            return False
+        if session.exec(sa.select(Source.id).where(Source.parent_id == source.id)).first():
+            return False
+        session.delete(source)
+        session.commit()
+        return True
 
 
 def run_organization_sources(
@@ -214,26 +297,30 @@ def run_organization_sources(
     sources = [
         s for s in known.values() if not due_only or s.next_due_at is None or s.next_due_at <= now
     ]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {
-            pool.submit(fetch_and_parse, fetcher, s.url, None, s.kind, s): s for s in sources
-        }
-        for future in as_completed(futures):
-            known_source = futures[future]
-            outcome = future.result()
-            at = utcnow()
-            if ledger.quiet(outcome.url, outcome) is not None:
-                ledger.note(known_source, outcome, at)
-                if not ledger.due:
-                    continue
-            with database.session_scope() as session:
-                if outcome.url not in ledger.handled:
-                    source = source_for(session, ledger, outcome.url, known_source.kind, None, None)
-                    reconcile = reconcile_json if known_source.kind == "json" else reconcile_news
-                    reconcile(session, ledger, source, outcome, at)
-                ledger.write(session)
-                session.commit()
-    return _finish(database, ledger)
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {
+                pool.submit(fetch_and_parse, fetcher, s.url, None, s.kind, s): s for s in sources
+            }
+            for future in as_completed(futures):
+                known_source = futures[future]
+                outcome = future.result()
+                at = utcnow()
+                if ledger.quiet(outcome.url, outcome) is not None:
+                    ledger.note(known_source, outcome, at)
+                    if not ledger.due:
+                        continue
+                with contained(database, ledger, outcome), database.session_scope() as session:
+                    if outcome.url not in ledger.handled:
+                        kind = known_source.kind
+                        source = source_for(session, ledger, outcome.url, kind, None, None)
+                        reconcile = reconcile_json if kind == "json" else reconcile_news
+                        reconcile(session, ledger, source, outcome, at)
+                    ledger.write(session)
+                    session.commit()
+    finally:
+        run = _finish(database, ledger)
+    return run
 
 
 def refresh_organization(
@@ -251,14 +338,14 @@ def refresh_organization(
         database, fetcher, trigger=trigger, organization_id=organization_id
     )
     ledger = RunLedger(run.id, known)
-    with database.session_scope() as session:
-        for bundle in bundles:
+    for bundle in bundles:
+        with contained(database, ledger, bundle.organization), database.session_scope() as session:
             reconcile_organization(
                 session, ledger, None, bundle, resolver, membership="candidate", at=utcnow()
             )
-        ledger.write(session)
-        session.commit()
-        return session.get(ImportRun, run.id)
+            ledger.write(session)
+            session.commit()
+    return _finish(database, ledger)
 
 
 @dataclass

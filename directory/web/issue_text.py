@@ -65,6 +65,19 @@ WORDINGS = {
     "too_many_redirects": _l("the address redirects more than %(limit)s times"),
     "insecure_redirect": _l("the address redirects from https to plain http (%(value)s)"),
     "blocked_url": _l("this address is not allowed (%(reason)s): %(value)s"),
+    "invalid_url": _l("this is not a valid web address: %(value)s"),
+    "corrupt_body": _l("the server's compressed body is corrupt (%(value)s)"),
+    "claimed_elsewhere": _l(
+        "'%(key)s' lists a file that belongs to another host (%(value)s); it was not read for you"
+    ),
+    "duplicate_service": _l(
+        "this file describes the same service as %(value)s (same software and address); "
+        "that one is published, not this one"
+    ),
+    "internal": _l(
+        "Portée failed to process this file (%(detail)s); the last good listing stays "
+        "published and the file is read again later"
+    ),
     "blocked_address": _l(
         "%(host)s points to an address that is not allowed (%(reason)s: %(value)s)"
     ),

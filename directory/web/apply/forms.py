@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import unicodedata
 
-from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -18,12 +17,12 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import URL, DataRequired, Email, Length, Optional
 
-from directory.feeds.guard import AddressPolicy, Refused
 from directory.membership import COMMITMENTS, MAX_MESSAGE, MAX_MOTIVATION
 from directory.vocabulary import LEGAL_TYPES
 from directory.web import issue_text
+from directory.web.addresses import fetchable
 from directory.web.labels import LEGAL_TYPE
 
 # -- wording -------------------------------------------------------------------------------
@@ -85,6 +84,7 @@ MEMBERSHIP_ERROR = {
     "source_already_used": _l("This file already describes another organization."),
     "source_one_organization_file": _l("An organization has one ChatonsInfos file only."),
     "source_unknown_kind": _l("This kind of file is not supported."),
+    "source_address_refused": _l("Portée does not read files at this address."),
 }
 # What a domain check found (fetch failures are worded by issue_text).
 OWNERSHIP = {
@@ -144,18 +144,6 @@ def _sort_key(text: str) -> str:
 _web_address = URL(require_tld=True, message=_l("Enter a web address starting with https://."))
 # Whether a file's host may be fetched is the importer's guard to say (`fetchable`).
 _file_address = URL(require_tld=False, message=_l("Enter a web address starting with https://."))
-
-
-def fetchable(_form, field) -> None:
-    """A file Portée will fetch must pass the importer's address rules already (security.md §1)."""
-    if not field.data:
-        return
-    policy = AddressPolicy(allow_private=bool(current_app.config["PORTEE_FETCH_ALLOW_PRIVATE"]))
-    try:
-        policy.check_url(field.data)
-    except Refused as refused:
-        issue = {"code": refused.code, "params": refused.params}
-        raise ValidationError(issue_text.describe(issue)) from refused
 
 
 _committed = DataRequired(message=_l("You must make this commitment to apply."))

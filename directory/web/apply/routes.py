@@ -19,6 +19,7 @@ from directory.db import get_session
 from directory.feeds.fetch import Fetcher
 from directory.mail import send_mail
 from directory.models import Application
+from directory.web.addresses import address_policy
 from directory.web.apply import bp
 from directory.web.apply.forms import (
     COMMITMENT,
@@ -69,7 +70,7 @@ def new():
     try:
         application = membership.submit_application(
             session, account, form.identity(), form.commitments(),
-            form.motivation.data, form.metadata_url.data or None,
+            form.motivation.data, form.metadata_url.data or None, policy=address_policy(),
         )  # fmt: skip
     except membership.MembershipError as error:
         session.rollback()

@@ -30,6 +30,7 @@ from directory import editing
 from directory.sources import ORGANIZATION_SOURCE_KINDS
 from directory.vocabulary import LEGAL_TYPES, LOADS, PRICES, REGISTRATIONS
 from directory.web import labels
+from directory.web.addresses import fetchable
 from directory.web.filters import language_name, localized
 
 
@@ -181,7 +182,9 @@ class ConfirmForm(FlaskForm):
 
 class SourceForm(FlaskForm):
     url = StringField(
-        _l("Address of the file"), [DataRequired(), Length(max=1000), HttpUrl()], filters=[_strip]
+        _l("Address of the file"),
+        [DataRequired(), Length(max=1000), HttpUrl(), fetchable],
+        filters=[_strip],
     )
     kind = SelectField(_l("Kind of file"), [DataRequired()])
 

@@ -19,6 +19,8 @@ from directory.feeds import runner
 from directory.feeds.fetch import Fetcher
 from directory.mail import send_mail
 from directory.models import Organization
+from directory.web import issue_text
+from directory.web.addresses import address_policy
 from directory.web.auth import current_account, organization_for
 from directory.web.dashboard import bp, forms
 from directory.web.extensions import limiter
@@ -59,6 +61,8 @@ INVITATION_REFUSALS = {
 
 def refusal(error) -> str:
     code = error.code
+    if code == "address_refused":
+        return issue_text.describe(error.issue)
     if code == "locked":
         code = f"locked_{error.origin}"
     return str(REFUSALS.get(code, code))
@@ -278,7 +282,12 @@ def add_source(org_id: int):
     if form.validate_on_submit():
         try:
             editing.add_source(
-                session, current_account(), organization, form.url.data, form.kind.data
+                session,
+                current_account(),
+                organization,
+                form.url.data,
+                form.kind.data,
+                address_policy(),
             )
         except sources.SourceError as error:
             session.rollback()
