@@ -549,17 +549,22 @@ def audit_trail(
 GONE_AFTER = 3
 
 
-@dataclass(frozen=True)
+@dataclass
 class TroubledSource:
     source: Source
     organization: Organization
     stale_since: datetime | None  # the organization's last good read, when it is stale
     gone: bool = False  # its last GONE_AFTER reads all answered 410 Gone
 
+    @property
+    def claims(self) -> list[dict]:
+        """Its `subs` lines naming another host's files (refused by the importer)."""
+        return [w for w in self.source.warnings if w.get("code") == "claimed_elsewhere"]
+
 
 def troubled_sources(session: Session, now: datetime, stale_after_days: int) -> list:
-    """Sources that failed their last read, and the files of organizations gone stale; the
-    files their servers say are gone come first."""
+    """Sources that failed their last read, files that claim another host's files, and the
+    files of organizations gone stale; the files their servers say are gone come first."""
     rows = session.exec(
         select(Source, Organization)
         .join(Organization, Organization.id == Source.organization_id)
@@ -574,9 +579,10 @@ def troubled_sources(session: Session, now: datetime, stale_after_days: int) -> 
             is_stale = confirmed is not None and now - confirmed > threshold
             stale[organization.id] = confirmed if is_stale else None
         late = stale[organization.id] is not None and source.kind == "organization"
-        if source.consecutive_failures > 0 or late:
-            gone = _gone(session, source)
-            found.append(TroubledSource(source, organization, stale[organization.id], gone))
+        item = TroubledSource(source, organization, stale[organization.id])
+        if source.consecutive_failures > 0 or late or item.claims:
+            item.gone = _gone(session, source)
+            found.append(item)
     found.sort(key=lambda item: not item.gone)  # stable: by name within each group
     return found
 

@@ -86,6 +86,8 @@ def canonical_url(url: str) -> str:
         raise Refused("blocked_url", reason="scheme", value=scheme or text)
     if parsed.userinfo:
         raise Refused("blocked_url", reason="userinfo", value=text)
+    if port is not None and not 0 < port < 65536:
+        raise Refused("invalid_url", value=text)
     if not host:
         raise Refused("blocked_url", reason="host", value=text)
     if ":" in host:  # an IPv6 literal (httpx gives it without brackets)

@@ -96,8 +96,8 @@ MESSAGES.update(
         "blocked_url": "this address is not allowed ({reason}): {value}",
         "invalid_url": "this is not a valid web address: {value}",
         "corrupt_body": "the server's compressed body is corrupt ({value})",
-        "claimed_elsewhere": "'{key}' lists a file that belongs to another host ({value}); "
-        "it was not read for you",
+        "claimed_elsewhere": "'{key}' ({value}): this file belongs to another host; it was "
+        "not read for you",
         "duplicate_service": "this file describes the same service as {value} (same software "
         "and address); that one is published, not this one",
         "internal": "Portée failed to process this file ({detail}); the last good listing "

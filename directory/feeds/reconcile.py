@@ -150,9 +150,8 @@ def _refuse_claim(ledger: RunLedger, claimant: FileOutcome, outcome: FileOutcome
     issue = claimed_issue(outcome)
     if claimant.parsed is not None and issue not in claimant.parsed.warnings:
         claimant.parsed.warnings.append(issue)
-    if outcome.url not in ledger.handled:
-        done = Attempt("held", {"errors": [issue.as_dict()]}, issue.message)
-        ledger.result(None, outcome.url, done, outcome.fetch.status, [])
+    done = Attempt("held", {"errors": [issue.as_dict()]}, issue.message)
+    ledger.result(None, outcome.url, done, outcome.fetch.status, [])
 
 
 def _takeover_target(session: Session, record: OrganizationRecord) -> int | None:

@@ -136,9 +136,16 @@ ProgressCallback = Callable[[OrganizationBundle], None]
 
 
 @contextlib.contextmanager
-def contained(database: Database, ledger: RunLedger, outcome: FileOutcome) -> Iterator[None]:
+def contained(
+    database: Database,
+    ledger: RunLedger,
+    outcome: FileOutcome,
+    kind: str,
+    parent_id: int | None = None,
+) -> Iterator[None]:
     """Reconcile one organization's files (or one file) so that whatever it raises rolls back
-    only its own transaction and is recorded against its file; the run goes on."""
+    only its own transaction and is recorded against its file (created if the failed
+    transaction was its first); the run goes on."""
     checkpoint = ledger.checkpoint()
     try:
         yield
@@ -148,7 +155,12 @@ def contained(database: Database, ledger: RunLedger, outcome: FileOutcome) -> It
         try:
             with database.session_scope() as session:
                 source = session.exec(sa.select(Source).where(Source.url == outcome.url)).scalar()
-                if source is not None and outcome.url not in ledger.handled:
+                if source is None:
+                    source = Source(url=outcome.url, kind=kind, parent_id=parent_id)
+                    source.subs_key = outcome.subs_key
+                    session.add(source)
+                    session.flush()
+                if outcome.url not in ledger.handled:
                     record_attempt(session, ledger, source, failed, utcnow())
                 ledger.write(session)
                 session.commit()
@@ -207,7 +219,7 @@ def run_federation_import(
             for future in as_completed(futures):
                 bundle = future.result()
                 with (
-                    contained(database, ledger, bundle.organization),
+                    contained(database, ledger, bundle.organization, "organization", fed_source_id),
                     database.session_scope() as session,
                 ):
                     reconcile_organization(
@@ -310,9 +322,12 @@ def run_organization_sources(
                     ledger.note(known_source, outcome, at)
                     if not ledger.due:
                         continue
-                with contained(database, ledger, outcome), database.session_scope() as session:
+                kind = known_source.kind
+                with (
+                    contained(database, ledger, outcome, kind),
+                    database.session_scope() as session,
+                ):
                     if outcome.url not in ledger.handled:
-                        kind = known_source.kind
                         source = source_for(session, ledger, outcome.url, kind, None, None)
                         reconcile = reconcile_json if kind == "json" else reconcile_news
                         reconcile(session, ledger, source, outcome, at)
@@ -339,7 +354,10 @@ def refresh_organization(
     )
     ledger = RunLedger(run.id, known)
     for bundle in bundles:
-        with contained(database, ledger, bundle.organization), database.session_scope() as session:
+        with (
+            contained(database, ledger, bundle.organization, "organization"),
+            database.session_scope() as session,
+        ):
             reconcile_organization(
                 session, ledger, None, bundle, resolver, membership="candidate", at=utcnow()
             )

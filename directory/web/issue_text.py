@@ -68,7 +68,7 @@ WORDINGS = {
     "invalid_url": _l("this is not a valid web address: %(value)s"),
     "corrupt_body": _l("the server's compressed body is corrupt (%(value)s)"),
     "claimed_elsewhere": _l(
-        "'%(key)s' lists a file that belongs to another host (%(value)s); it was not read for you"
+        "'%(key)s' (%(value)s): this file belongs to another host; it was not read for you"
     ),
     "duplicate_service": _l(
         "this file describes the same service as %(value)s (same software and address); "
