@@ -65,6 +65,9 @@ class SearchResults:
     software: frozenset[str] = frozenset()  # what the catalogue recognised in the text
     categories: frozenset[str] = frozenset()
     seed: str = ""
+    # Service id on this page → how many other services of its host, of the same software,
+    # matched too and are folded under it (see `fold_twins`).
+    folded: dict[int, int] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -218,6 +221,32 @@ def _in_fair_order(
     return heapq.nsmallest(start + count, docnums, key=rank)[start:]
 
 
+def fold_twins(
+    groups: dict[float, int], twins: int, keys: dict[int, tuple], ranking: Ranking
+) -> dict[int, int]:
+    """Keep one offer per host and software among the results (the best score, then the first
+    in the day's order); remove the others from `groups`. Returns kept docnum → folded count.
+    Costs nothing when no host offers one software twice among the results."""
+    best: dict[tuple, tuple] = {}
+    members: dict[tuple, list[tuple[float, int]]] = {}
+    for score, offers in groups.items():
+        for docnum in bitmaps.docnums(offers & twins):
+            key = keys[docnum]
+            members.setdefault(key, []).append((score, docnum))
+            candidate = (-score, ranking.rank[docnum], docnum)
+            if key not in best or candidate < best[key]:
+                best[key] = candidate
+    folded: dict[int, int] = {}
+    for key, found in members.items():
+        kept = best[key][2]
+        if len(found) > 1:
+            folded[kept] = len(found) - 1
+        for score, docnum in found:
+            if docnum != kept:
+                groups[score] &= ~(1 << docnum)
+    return folded
+
+
 def run_search(
     snapshot: Snapshot,
     vocabulary: Vocabulary,
@@ -234,13 +263,23 @@ def run_search(
         hits |= offers
     page = max(params.page, 1)
     page_ids: list[int] = []
+    folded: dict[int, int] = {}
     if hits:
         stale_before = today.toordinal() - fairness.stale_after_days
         ranking = snapshot.ranking(seed, stale_before, fairness.demoted, fairness.confirmed)
+        twins, twin_keys = snapshot.twins()
+        if hits & twins:
+            folded_docs = fold_twins(groups, hits & twins, twin_keys, ranking)
+            hits = 0
+            for offers in groups.values():
+                hits |= offers
+        else:
+            folded_docs = {}
         start = (page - 1) * params.per_page
         docnums = page_of(groups, ranking, snapshot.size, start, params.per_page)
         service_ids = snapshot.columns["service_id"]
         page_ids = [service_ids[d] for d in docnums]
+        folded = {service_ids[d]: folded_docs[d] for d in docnums if d in folded_docs}
     return SearchResults(
         service_ids=page_ids,
         total=hits.bit_count(),
@@ -250,4 +289,5 @@ def run_search(
         software=resolution.software,
         categories=resolution.categories,
         seed=seed,
+        folded=folded,
     )

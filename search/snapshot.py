@@ -149,6 +149,7 @@ class Snapshot:
         self._facets: dict[str, dict[str, int]] = {}
         self._lexicons: dict[str, dict[str, list[str]]] = {}
         self._days = _Recent(DAY_CACHE_SIZE)
+        self._twins: tuple[int, dict[int, tuple[int, str]]] | None = None
 
     def _join_columns(self) -> dict[str, Sequence]:
         columns: dict[str, Sequence] = {}
@@ -285,6 +286,24 @@ class Snapshot:
             with self._lock:
                 self._days.put(key, found)
         return found
+
+    def twins(self) -> tuple[int, dict[int, tuple[int, str]]]:
+        """The live offers whose organization offers the same software more than once: their
+        bitmap, and each one's (organization, software). Results show one of them (the others
+        folded under it), so that no host fills a page with one software."""
+
+        def compute() -> tuple[int, dict[int, tuple[int, str]]]:
+            org_ids = self.columns["org_id"]
+            groups: dict[tuple[int, str], list[int]] = {}
+            for software, offers in self.facet("software").items():
+                for docnum in bitmaps.docnums(offers & self.live):
+                    groups.setdefault((org_ids[docnum], software), []).append(docnum)
+            keys = {d: key for key, docs in groups.items() if len(docs) > 1 for d in docs}
+            return bitmaps.from_docnums(keys, self.size), keys
+
+        if self._twins is None:  # once per snapshot (two threads may both compute it)
+            self._twins = compute()
+        return self._twins
 
     def organization_count(self) -> int:
         org_ids = self.columns["org_id"]

@@ -632,3 +632,26 @@ def test_a_second_run_over_a_real_server_costs_only_304s(app, site):
             select(ImportResult.http_status).where(ImportResult.run_id == again.id)
         ).all()
     assert set(statuses) == {304}
+
+
+def test_a_host_offering_one_software_twice_shows_once_per_page(app, site):
+    """Two real Etherpads of one host (different addresses): both are published, the results
+    show the host once, with the other folded under it, in the page and the API."""
+    second = service_file("beta").replace("https://pad.beta.example/", "https://pad2.beta.example/")
+    site.put("/beta/pad2.properties", second.replace("Etherpad de Hôte Beta", "Second pad"))
+    site.put(
+        "/beta/org.properties",
+        organization_file("beta", extra="subs.pad2 = /beta/pad2.properties\n"),
+    )
+    run_import(app, site)
+    with app.app_context():
+        results = get_search().search(SearchParams(text="etherpad"))
+    assert results.total == 2 and len(results.service_ids) == 2
+    assert list(results.folded.values()) == [1]
+    client = app.test_client()
+    page = client.get("/search?q=etherpad", headers={"Accept-Language": "en"})
+    assert "+ 1 other service of this host" in page.get_data(as_text=True)
+    page_fr = client.get("/search?q=etherpad", headers={"Accept-Language": "fr"})
+    assert "+ 1 autre service de cet hébergeur" in page_fr.get_data(as_text=True)
+    api = client.get("/api/v1/search?q=etherpad").get_json()
+    assert sorted(r["other_services_of_host"] for r in api["results"]) == [0, 1]

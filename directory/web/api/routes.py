@@ -73,7 +73,11 @@ def search():
         page=results.page,
         pages=results.pages,
         per_page=results.per_page,
-        results=[_service_json(service) for service in outcome.services],
+        # Each host once per software: `other_services_of_host` counts the ones folded under it.
+        results=[
+            dict(_service_json(service), other_services_of_host=results.folded.get(service.id, 0))
+            for service in outcome.services
+        ],
         facets=results.facets,
     )
 
