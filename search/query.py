@@ -68,10 +68,13 @@ class SearchResults:
     # Service id on this page → how many other services of its host, of the same software,
     # matched too and are folded under it (see `fold_twins`).
     folded: dict[int, int] = field(default_factory=dict)
+    # Entries listed across the pages: `total` offers less the folded ones (None: no folding).
+    listed: int | None = None
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        listed = self.total if self.listed is None else self.listed
+        return max(1, -(-listed // self.per_page))
 
 
 @dataclass(frozen=True)
@@ -264,17 +267,13 @@ def run_search(
     page = max(params.page, 1)
     page_ids: list[int] = []
     folded: dict[int, int] = {}
+    folded_docs: dict[int, int] = {}
     if hits:
         stale_before = today.toordinal() - fairness.stale_after_days
         ranking = snapshot.ranking(seed, stale_before, fairness.demoted, fairness.confirmed)
         twins, twin_keys = snapshot.twins()
-        if hits & twins:
-            folded_docs = fold_twins(groups, hits & twins, twin_keys, ranking)
-            hits = 0
-            for offers in groups.values():
-                hits |= offers
-        else:
-            folded_docs = {}
+        # Facets and the total count offers; the pages list one entry per host and software.
+        folded_docs = fold_twins(groups, hits & twins, twin_keys, ranking) if hits & twins else {}
         start = (page - 1) * params.per_page
         docnums = page_of(groups, ranking, snapshot.size, start, params.per_page)
         service_ids = snapshot.columns["service_id"]
@@ -290,4 +289,5 @@ def run_search(
         categories=resolution.categories,
         seed=seed,
         folded=folded,
+        listed=hits.bit_count() - sum(folded_docs.values()) if hits else 0,
     )
