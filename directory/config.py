@@ -54,8 +54,8 @@ def defaults(instance_path: str) -> dict:
         "LANGUAGES": ("fr", "en"),
         # Behind HTTPS: Secure cookies named __Host-…, and HSTS (see secure_cookies below).
         "PORTEE_SECURE_COOKIES": env_flag("PORTEE_SECURE_COOKIES"),
-        # How many reverse proxies (nginx…) stand before the app: their X-Forwarded-For and
-        # X-Forwarded-Proto are believed, so rate limits see the client's address. 0: none.
+        # How many reverse proxies (nginx…) stand before the app: the X-Forwarded-For entries
+        # they appended are believed, so rate limits see the client's address. 0: none.
         "PORTEE_TRUSTED_PROXIES": max(0, int(os.environ.get("PORTEE_TRUSTED_PROXIES", "0"))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -60,9 +60,11 @@ def init_app(app: Flask) -> None:
 
     proxies = app.config["PORTEE_TRUSTED_PROXIES"]
     if proxies:
-        # The client's address (rate limits, the page cache, logs) and scheme come from the
-        # X-Forwarded-For / -Proto headers that this many proxies appended; never the Host.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+        # The client's address (rate limits, logs) is read from the X-Forwarded-For entries
+        # that this many proxies appended. Nothing else is taken from the proxies' headers:
+        # links are built from PORTEE_BASE_URL, and believing X-Forwarded-Proto would make
+        # Flask-WTF compare the Referer with a Host header nginx may not pass on.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=0, x_host=0, x_prefix=0)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     login_manager.init_app(app)
