@@ -1,16 +1,19 @@
 """Sign-ins end on the server: signing out, "sign out everywhere", a password change or reset;
-cookies behind HTTPS (__Host-, Secure, HSTS); the client's address behind trusted proxies."""
+cookies behind HTTPS (__Host-, Secure, HSTS); the client's address behind trusted proxies; migration 0010."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from flask.testing import FlaskClient
 from sqlmodel import select
 
 from directory import listings
-from directory.accounts import find_account
+from directory.accounts import Tokens, find_account
+from directory.cli import alembic_config
 from directory.db import get_database
 from directory.models import AccountSession, Organization
 from directory.timeutil import utcnow
@@ -213,8 +216,6 @@ def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(app):
 
 
 def test_a_password_reset_ends_every_session(app):
-    from directory.accounts import Tokens
-
     make_account(app, EMAIL)
     elsewhere = browser(app)
     login(elsewhere, EMAIL)
@@ -317,3 +318,39 @@ def test_the_trusted_proxy_setting_reads_the_environment(monkeypatch, tmp_path):
     assert make_app(tmp_path).config["PORTEE_TRUSTED_PROXIES"] == 2
     monkeypatch.delenv("PORTEE_TRUSTED_PROXIES")
     assert make_app(tmp_path).config["PORTEE_TRUSTED_PROXIES"] == 0
+
+
+# -- the migration --------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def test_0010_ends_the_old_sessions_and_gives_tokens_back_on_downgrade(database_url):
+    config = alembic_config(database_url)
+    command.upgrade(config, "0007")
+    engine = sa.create_engine(database_url)
+    insert = (
+        "INSERT INTO account (email, password_hash, role, session_token, disabled, created_at)"
+        " VALUES (:email, 'x', 'host', :token, false, CURRENT_TIMESTAMP)"
+    )
+    with engine.begin() as connection:
+        for email in ("a@example.org", "b@example.org"):
+            connection.execute(sa.text(insert), {"email": email, "token": f"token-of-{email}"})
+    command.upgrade(config, "head")
+    columns = {column["name"] for column in sa.inspect(engine).get_columns("account")}
+    assert "session_token" not in columns
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM account")).scalar() == 2
+        assert connection.execute(sa.text("SELECT count(*) FROM accountsession")).scalar() == 0
+
+    command.downgrade(config, "0007")
+    with engine.connect() as connection:
+        tokens = connection.execute(sa.text("SELECT session_token FROM account")).scalars().all()
+    assert len(set(tokens)) == 2 and all(tokens)
+    assert not any(token.startswith("token-of-") for token in tokens)  # the old ones stay dead
+    engine.dispose()
