@@ -1,5 +1,6 @@
 """Sign-ins end on the server: signing out, "sign out everywhere", a password change or reset;
-cookies behind HTTPS (__Host-, Secure, HSTS); the client's address behind trusted proxies; migration 0010."""
+cookies behind HTTPS (__Host-, Secure, HSTS); the client's address behind trusted proxies;
+migration 0010."""
 
 from __future__ import annotations
 
