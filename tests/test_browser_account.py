@@ -51,14 +51,16 @@ def test_sign_out_everywhere_ends_the_other_browsers_sign_in(new_page):
     laptop = new_page("fr-FR")
     sign_in(laptop, "Adresse e-mail", "Mot de passe", "Se connecter")
     laptop.goto("/account/")
-    expect(laptop.get_by_text("Vous n’êtes connecté que sur cet appareil.")).to_be_visible()
+    expect(
+        laptop.get_by_text("Aucune autre connexion à votre compte n’est ouverte.")
+    ).to_be_visible()
     assert_accessible(laptop)
 
     phone = new_page("en-US")
     sign_in(phone, "E-mail address", "Password", "Sign in")
     phone.goto("/account/")
     expect(phone.get_by_role("heading", name="Where I am signed in")).to_be_visible()
-    expect(phone.get_by_text("also signed in on 1 other device or browser")).to_be_visible()
+    expect(phone.get_by_text("1 other sign-in of your account is still open")).to_be_visible()
     assert_accessible(phone)
 
     phone.get_by_role("button", name="Sign out everywhere, this device included").click()

@@ -131,12 +131,14 @@ def test_signing_out_ends_only_this_sign_in(app):
     here, elsewhere = browser(app), browser(app)
     login(here, EMAIL)
     login(elsewhere, EMAIL)
-    assert "also signed in on 1 other device" in here.get("/account/").get_data(as_text=True)
+    assert "1 other sign-in of your account is still open" in here.get("/account/").get_data(
+        as_text=True
+    )
     sign_out(here)
     assert not signed_in(here)
     assert signed_in(elsewhere)
     page = elsewhere.get("/account/").get_data(as_text=True)
-    assert "signed in on this device only" in page
+    assert "No other sign-in of your account is open." in page
 
 
 def test_a_sign_in_past_its_lifetime_is_refused(app):
@@ -212,7 +214,9 @@ def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(app):
     assert signed_in(replay(app, kept))  # this sign-in's "remember me" still works
     assert not signed_in(elsewhere)
     assert not signed_in(replay(app, stolen))
-    assert "signed in on this device only" in here.get("/account/").get_data(as_text=True)
+    assert "No other sign-in of your account is open." in here.get("/account/").get_data(
+        as_text=True
+    )
     assert sign_ins(app) == 1
 
 
