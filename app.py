@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.update(test_config)
+    config.secure_cookies(app.config)
     if app.config["PORTEE_FETCH_ALLOW_PRIVATE"]:
         log.warning("PORTEE_FETCH_ALLOW_PRIVATE is on: the importer may fetch private addresses")
 

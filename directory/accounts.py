@@ -1,4 +1,5 @@
-"""Accounts: creation, password hashing (argon2), signed single-use tokens, editing rights.
+"""Accounts: creation, password hashing (argon2), sign-ins kept on the server, signed
+single-use tokens, editing rights.
 
 Tokens are signed with the app's secret and a salt per purpose; each signs data that changes
 once the token has been used (the address being verified, a piece of the password hash), so a
@@ -11,13 +12,14 @@ import contextlib
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlmodel import Session, func, select
+from sqlmodel import Session, delete, func, select
 
-from directory.models import Account, AuditEvent, Organization, OrganizationMember
+from directory.models import Account, AccountSession, AuditEvent, Organization, OrganizationMember
 from directory.timeutil import utcnow
 
 ROLES = ("host", "moderator", "admin")
@@ -53,10 +55,6 @@ def check_password(session: Session, account: Account | None, password: str) -> 
     return True
 
 
-def new_session_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
 def find_account(session: Session, email: str) -> Account | None:
     return session.exec(select(Account).where(Account.email == normalize_email(email))).first()
 
@@ -67,23 +65,85 @@ def create_account(session: Session, email: str, password: str, role: str = "hos
         email=normalize_email(email),
         password_hash=hash_password(password),
         role=role,
-        session_token=new_session_token(),
     )
     session.add(account)
     session.flush()
     return account
 
 
-def set_password(session: Session, account: Account, password: str) -> None:
-    """Change the password and end every other session of the account."""
+def set_password(
+    session: Session, account: Account, password: str, keep: str | None = None
+) -> None:
+    """Change the password and end every session of the account but `keep` (the token of the
+    sign-in that changed it, if any)."""
     account.password_hash = hash_password(password)
-    account.session_token = new_session_token()
     session.add(account)
+    end_sessions(session, account, keep=keep)
+
+
+# -- sessions (sign-ins kept on the server) ----------------------------------------------------
+
+
+def start_session(session: Session, account: Account, lifetime: timedelta) -> str:
+    """A new sign-in of `account`, accepted for `lifetime`: its token, which only the
+    browser's cookies hold (the database keeps a hash). The account's expired sign-ins are
+    removed on the way, so the table only holds what could still be used."""
+    now = utcnow()
+    session.exec(
+        delete(AccountSession).where(
+            AccountSession.account_id == account.id, AccountSession.expires_at <= now
+        )
+    )
+    token = secrets.token_urlsafe(32)
+    session.add(
+        AccountSession(
+            account_id=account.id,
+            token_hash=hash_token(token),
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    return token
 
 
 def account_by_session_token(session: Session, token: str) -> Account | None:
-    account = session.exec(select(Account).where(Account.session_token == token)).first()
-    return None if account is None or account.disabled else account
+    """The account signed in with `token`, unless that sign-in ended, expired or the account
+    is disabled."""
+    row = session.exec(
+        select(AccountSession, Account)
+        .join(Account, Account.id == AccountSession.account_id)
+        .where(AccountSession.token_hash == hash_token(token))
+    ).first()
+    if row is None:
+        return None
+    sign_in, account = row
+    if sign_in.expires_at <= utcnow() or account.disabled:
+        return None
+    return account
+
+
+def end_session(session: Session, token: str) -> None:
+    """End one sign-in (signing out): its cookies are refused from now on."""
+    session.exec(delete(AccountSession).where(AccountSession.token_hash == hash_token(token)))
+
+
+def end_sessions(session: Session, account: Account, keep: str | None = None) -> int:
+    """End every sign-in of `account` but `keep`; how many ended."""
+    statement = delete(AccountSession).where(AccountSession.account_id == account.id)
+    if keep is not None:
+        statement = statement.where(AccountSession.token_hash != hash_token(keep))
+    return session.exec(statement).rowcount
+
+
+def other_sessions(session: Session, account: Account, current: str) -> int:
+    """How many sign-ins of `account`, besides `current`, are still open."""
+    return session.exec(
+        select(func.count(AccountSession.id)).where(
+            AccountSession.account_id == account.id,
+            AccountSession.token_hash != hash_token(current),
+            AccountSession.expires_at > utcnow(),
+        )
+    ).one()
 
 
 def count_admins(session: Session) -> int:

@@ -52,16 +52,19 @@ def defaults(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTEE_TIMEZONE", "Europe/Paris"),
         "LANGUAGES": ("fr", "en"),
+        # Behind HTTPS: Secure cookies named __Host-…, and HSTS (see secure_cookies below).
+        "PORTEE_SECURE_COOKIES": env_flag("PORTEE_SECURE_COOKIES"),
+        # How many reverse proxies (nginx…) stand before the app: the X-Forwarded-For entries
+        # they appended are believed, so rate limits see the client's address. 0: none.
+        "PORTEE_TRUSTED_PROXIES": max(0, int(os.environ.get("PORTEE_TRUSTED_PROXIES", "0"))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env_flag("PORTEE_SECURE_COOKIES"),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 1024 * 1024,  # forms only: nothing larger is ever posted
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         "REMEMBER_COOKIE_DURATION": timedelta(days=14),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": env_flag("PORTEE_SECURE_COOKIES"),
         # Links in e-mails are built from this, never from the request's Host header.
         "PORTEE_BASE_URL": os.environ.get("PORTEE_BASE_URL", "http://127.0.0.1:5000"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
@@ -78,6 +81,31 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
     }
+
+
+HSTS = "max-age=31536000"  # a year; not includeSubDomains: other sites of the domain are not ours
+
+
+def secure_cookies(config) -> None:
+    """With PORTEE_SECURE_COOKIES on, the cookies that hold a sign-in (the session, which
+    also holds the CSRF token, and "remember me") are Secure and named with the `__Host-`
+    prefix, which browsers accept only from HTTPS, with Path=/ and no Domain: no other site of
+    the domain, and no plain-HTTP page, can set or overwrite them.
+
+    Called once the configuration is complete, so that a setting from config.py or a test has
+    the same effect as the environment's."""
+    if not config.get("PORTEE_SECURE_COOKIES"):
+        return
+    config.update(
+        SESSION_COOKIE_NAME="__Host-session",
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_PATH="/",
+        SESSION_COOKIE_DOMAIN=None,
+        REMEMBER_COOKIE_NAME="__Host-remember_token",
+        REMEMBER_COOKIE_SECURE=True,
+        REMEMBER_COOKIE_PATH="/",
+        REMEMBER_COOKIE_DOMAIN=None,
+    )
 
 
 def instance_secret_key(instance: Path) -> str:

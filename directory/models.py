@@ -256,12 +256,27 @@ class Account(SQLModel, table=True):
     password_hash: str = Field(max_length=300)
     role: str = Field(default="host", max_length=20)  # host | moderator | admin
     email_verified_at: datetime | None = None
-    # Flask-Login's "alternative id": rotated on password change and "log out everywhere",
-    # so a stolen session cookie stops working.
-    session_token: str = Field(max_length=64, unique=True, index=True)
     disabled: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
+
+
+class AccountSession(SQLModel, table=True):
+    """One sign-in of an account (a browser), kept on the server so that it can be ended.
+
+    Flask-Login's user id, in the session cookie and the "remember me" cookie, is this sign-in's
+    random token; only its hash is stored. Signing out deletes the row, so a copy of the
+    cookie made before is worthless; "sign out everywhere", a password change or a reset
+    delete the account's other rows (or all of them).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    # The latest a cookie of this sign-in is accepted: the session's lifetime, or that of
+    # "remember me" when it was ticked.
+    expires_at: datetime
 
 
 class OrganizationMember(SQLModel, table=True):

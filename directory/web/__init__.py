@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, render_template, request
+from flask import Flask, current_app, has_request_context, render_template, request
 from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from directory.config import HSTS
 from directory.db import get_database
 from directory.exposure import ExposureLedger
 from directory.web import filters, page_cache
@@ -20,8 +22,6 @@ CONTENT_SECURITY_POLICY = (
 
 
 def select_locale() -> str:
-    from flask import current_app
-
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # a command or a job: the site's default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -41,6 +41,8 @@ def _security_headers(response):
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if current_app.config["PORTEE_SECURE_COOKIES"]:  # the site is served over HTTPS
+        headers.setdefault("Strict-Transport-Security", HSTS)
     if "Accept-Language" not in headers.get("Vary", ""):
         headers.add("Vary", "Accept-Language, Cookie")
     return response
@@ -56,6 +58,13 @@ def init_app(app: Flask) -> None:
     from directory.web.moderation import bp as moderation_bp
     from directory.web.public import bp as public_bp
 
+    proxies = app.config["PORTEE_TRUSTED_PROXIES"]
+    if proxies:
+        # The client's address (rate limits, logs) is read from the X-Forwarded-For entries
+        # that this many proxies appended. Nothing else is taken from the proxies' headers:
+        # links are built from PORTEE_BASE_URL, and believing X-Forwarded-Proto would make
+        # Flask-WTF compare the Referer with a Host header nginx may not pass on.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=0, x_host=0, x_prefix=0)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -85,8 +94,6 @@ def init_app(app: Flask) -> None:
 
 def _flush_exposure(_exc) -> None:
     """Write the exposure ledger's counts every few seconds (never fails a request)."""
-    from flask import current_app
-
     ledger = current_app.extensions["portee.exposure"]
     if not ledger.due():
         return

@@ -15,13 +15,16 @@ from directory.web.extensions import login_manager
 
 
 class SignedIn(UserMixin):
-    """Wraps an Account for Flask-Login; `get_id` is the rotating session token, not the id."""
+    """Wraps an Account for Flask-Login. `get_id` is the token of this sign-in (Flask-Login's
+    "alternative id", an AccountSession), not the account's id: the loader checks it against
+    the database on every request, so a sign-in that ended is refused at once."""
 
-    def __init__(self, account: Account) -> None:
+    def __init__(self, account: Account, session_token: str) -> None:
         self.account = account
+        self.session_token = session_token
 
     def get_id(self) -> str:
-        return self.account.session_token
+        return self.session_token
 
     @property
     def is_active(self) -> bool:
@@ -31,7 +34,14 @@ class SignedIn(UserMixin):
 @login_manager.user_loader
 def _load(session_token: str) -> SignedIn | None:
     account = account_by_session_token(get_session(), session_token)
-    return SignedIn(account) if account else None
+    return SignedIn(account, session_token) if account else None
+
+
+def current_session_token() -> str | None:
+    """The token of this request's sign-in, or None."""
+    if not current_user.is_authenticated:
+        return None
+    return current_user.session_token
 
 
 def current_account() -> Account | None:

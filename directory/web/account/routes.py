@@ -1,5 +1,8 @@
-"""Views of the account blueprint: sign up, confirm the address, sign in and out, reset and
-change the password, delete the account.
+"""Views of the account blueprint: sign up, confirm the address, sign in and out (here or
+everywhere), reset and change the password, delete the account.
+
+Every sign-in is a row on the server (accounts.start_session); signing out deletes it, so a
+copy of the session cookie made before stops working.
 
 No answer tells whether an address has an account: sign-up, reset and "send a new link" answer
 the same either way, and sign-in says more than "wrong address or password" only once the
@@ -9,6 +12,7 @@ password was right.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -30,7 +34,7 @@ from directory.web.account.forms import (
     ResetPasswordForm,
     SignupForm,
 )
-from directory.web.auth import SignedIn, current_account
+from directory.web.auth import SignedIn, current_account, current_session_token
 from directory.web.extensions import limiter
 
 log = logging.getLogger(__name__)
@@ -77,14 +81,18 @@ def _check_mail(message: str):
     return render_template("account/check_mail.html", message=message)
 
 
-def _sign_in(account, remember: bool) -> None:
-    """A new session for a new sign-in (no session fixation)."""
+def _sign_in(db, account, remember: bool) -> None:
+    """A new session for a new sign-in (no session fixation), recorded on the server for as
+    long as its cookie may live: the session's lifetime, or that of "remember me"."""
+    lifetime = current_app.permanent_session_lifetime
+    if remember:
+        lifetime = current_app.config["REMEMBER_COOKIE_DURATION"]
+        if not isinstance(lifetime, timedelta):
+            lifetime = timedelta(seconds=lifetime)
+    token = accounts.start_session(db, account, lifetime)
+    db.commit()
     session.clear()
-    login_user(SignedIn(account), remember=remember, fresh=True)
-
-
-def _remembered() -> bool:
-    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    login_user(SignedIn(account, token), remember=remember, fresh=True)
 
 
 def _tokens() -> accounts.Tokens:
@@ -185,8 +193,7 @@ def login():
         return refusal
     account.last_login_at = utcnow()
     accounts.audit(db, account, "login")
-    db.commit()
-    _sign_in(account, remember=form.remember.data)
+    _sign_in(db, account, remember=form.remember.data)
     return redirect(target or url_for("dashboard.index"))
 
 
@@ -202,10 +209,32 @@ def _refusal(account):
 
 @bp.post("/logout")
 def logout():
-    session.clear()
-    logout_user()  # after clear(): it marks the "remember me" cookie for deletion
+    token = current_session_token()
+    if token is not None:  # end it on the server: a copy of the cookie is refused from now on
+        db = get_session()
+        accounts.end_session(db, token)
+        db.commit()
+    _forget_session()
     flash(_("You are signed out."))
     return redirect(url_for("public.home"))
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere():
+    account = current_account()
+    db = get_session()
+    ended = accounts.end_sessions(db, account)
+    accounts.audit(db, account, "signed_out_everywhere", sessions=ended)
+    db.commit()
+    _forget_session()
+    flash(_("You are signed out everywhere: on this device and on every other one."))
+    return redirect(url_for("account.login"))
+
+
+def _forget_session() -> None:
+    session.clear()
+    logout_user()  # after clear(): it marks the "remember me" cookie for deletion
 
 
 # -- passwords ---------------------------------------------------------------------------------
@@ -238,7 +267,7 @@ def reset_password(token: str):
     form = ResetPasswordForm(account.email)
     if not form.validate_on_submit():
         return _form_page("account/reset_password.html", form)
-    accounts.set_password(db, account, form.password.data)
+    accounts.set_password(db, account, form.password.data)  # ends every sign-in
     # The link reached the mailbox: the address is confirmed too.
     account.email_verified_at = account.email_verified_at or utcnow()
     accounts.audit(db, account, "password_reset")
@@ -259,10 +288,10 @@ def change_password():
         if not accounts.check_password(db, account, form.current.data):
             form.current.errors.append(_("This is not your current password."))
             return _form_page("account/password.html", form)
-        accounts.set_password(db, account, form.password.data)  # ends every other session
+        # Ends every other sign-in of the account; this one stays.
+        accounts.set_password(db, account, form.password.data, keep=current_session_token())
         accounts.audit(db, account, "password_changed")
         db.commit()
-        login_user(SignedIn(account), remember=_remembered(), fresh=True)  # keep this one
         mails.send_password_changed(account)
         flash(_("Your password was changed. Your other sessions are signed out."), "success")
         return redirect(url_for("account.index"))
@@ -276,11 +305,13 @@ def change_password():
 @login_required
 def index():
     account = current_account()
+    db = get_session()
     return render_template(
         "account/index.html",
         account=account,
         role=labels.ROLE.get(account.role, account.role),
-        organizations=accounts.organizations_of(get_session(), account),
+        organizations=accounts.organizations_of(db, account),
+        other_sessions=accounts.other_sessions(db, account, current_session_token()),
     )
 
 
@@ -298,10 +329,9 @@ def delete():
         form.password.errors.append(_("This is not your password."))
     elif not last_admin:
         accounts.audit(db, account, "account_deleted", account_id=account.id)
-        db.delete(account)  # its editing rights go with it (ON DELETE CASCADE)
+        db.delete(account)  # its editing rights and sign-ins go with it (ON DELETE CASCADE)
         db.commit()
-        session.clear()
-        logout_user()
+        _forget_session()
         flash(_("Your account was deleted."))
         return redirect(url_for("public.home"))
     return render_template("account/delete.html", form=form, last_admin=last_admin), 400

@@ -129,5 +129,8 @@ def set_language(code: str):
         target = url_for("public.home")
     response = redirect(target)
     if code in ("fr", "en"):
-        response.set_cookie(LOCALE_COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+        secure = current_app.config["PORTEE_SECURE_COOKIES"]
+        response.set_cookie(
+            LOCALE_COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True, secure=secure
+        )
     return response
