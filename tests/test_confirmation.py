@@ -12,6 +12,7 @@ import re
 from datetime import date, timedelta
 
 import flask_babel
+import pytest
 from babel.dates import format_date
 from sqlmodel import select
 
@@ -290,3 +291,163 @@ def test_the_dashboard_says_not_read_yet_and_failing_since(app):
     french = client.get(sources, headers=FR).get_data(as_text=True)
     failing = shown_time(app, since, FR)
     assert f"En échec depuis le {failing}" in french
+
+
+# -- good reads confirm: the ledger's batch, and the first read of a new file ----------------
+
+
+DEMO_ORG_FILE = "https://chatonlibre.example/.well-known/chatonsinfos/organization.properties"
+
+
+def test_good_reads_confirm_in_one_statement_a_batch_once_a_day(app, monkeypatch):
+    import sqlalchemy as sa
+
+    from support import import_demo
+
+    import_demo(app)
+    database = get_database(app)
+    with database.session_scope() as session:
+        every = session.exec(select(Organization)).all()
+        for organization in every:
+            organization.confirmed_at = utcnow() - timedelta(days=100)  # all hidden
+            session.add(organization)
+        session.commit()
+        demo_host = session.exec(
+            select(Source.organization_id).where(Source.url == DEMO_ORG_FILE)
+        ).one()
+    assert offers_in_search(app) == set()
+
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, _parameters, _context, _many):
+        if statement.lstrip().upper().startswith("UPDATE ORGANIZATION"):
+            statements.append(statement)
+
+    sa.event.listen(database.engine, "before_cursor_execute", count)
+    calls: list[set[int]] = []
+    search = app.extensions["portee.search"]
+    original = search.reindex_organizations
+    monkeypatch.setattr(search, "reindex_organizations", lambda ids: calls.append(set(ids)))
+    run = import_demo(app)  # every file unchanged: the quiet path
+    assert run.changed == 0
+    assert len(statements) == 1  # one executemany for every host read well
+    assert calls == []  # a confirmation re-indexes nothing
+    assert demo_host in offers_in_search(app)  # search read the confirmations again
+    assert utcnow() - confirmed_at(app, demo_host) < timedelta(minutes=5)
+    with database.session_scope() as session:
+        waiting = session.exec(
+            select(Organization).where(Organization.confirmed_at < utcnow() - timedelta(days=1))
+        ).all()
+        # only hosts none of whose files was read well stay unconfirmed (the demo's one 404
+        # is a service file of a host whose organization file reads well)
+        assert waiting == []
+
+    statements.clear()
+    import_demo(app)  # the same day again: already confirmed today, nothing written
+    assert statements == []
+    sa.event.remove(database.engine, "before_cursor_execute", count)
+    monkeypatch.setattr(search, "reindex_organizations", original)
+
+
+def test_the_first_good_read_of_a_new_file_confirms_the_listing(app, httpserver):
+    httpserver.expect_request("/organization.properties").respond_with_data(
+        "file.class = organization\nfile.protocol = ChatonsInfos-0.5\n"
+        "organization.name = Chaton Rassis\norganization.status.level = ACTIVE\n",
+        content_type="text/plain; charset=utf-8",
+    )
+    host = add_host(app, "Chaton Rassis", confirmed_days_ago=40)
+    url = httpserver.url_for("/organization.properties").replace("localhost", "127.0.0.1")
+    with get_database(app).session_scope() as session:
+        session.add(Source(url=url, kind="organization", organization_id=host))
+        session.commit()
+    client = owner_client(app, host)
+    sources = f"/dashboard/organizations/{host}/sources"
+    assert "Not read yet" in client.get(sources).get_data(as_text=True)
+    response = client.post(f"{sources}/refresh", data={"csrf_token": csrf_token(client, sources)})
+    assert response.status_code == 302
+    assert utcnow() - confirmed_at(app, host) < timedelta(minutes=1)
+    page = client.get(sources).get_data(as_text=True)
+    assert "Read well" in page and "Not read yet" not in page
+
+
+# -- migration 0008: where existing listings start counting from ------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def test_0008_starts_each_listing_from_its_last_good_read_or_today(database_url):
+    import sqlalchemy as sa
+    from alembic import command
+
+    from directory.cli import alembic_config
+
+    config = alembic_config(database_url)
+    command.upgrade(config, "0007")
+    engine = sa.create_engine(database_url)
+    read, failed_at, attempted = "2026-10-01 08:00:00", "2026-10-03 08:00:00", "2026-11-30 08:00:00"
+    with engine.begin() as connection:
+        for id_, slug in ((1, "read"), (2, "never-read"), (3, "no-file")):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO organization (id, slug, name, status, membership, languages,"
+                    " social, extra, created_at, updated_at) VALUES (:id, :slug, :slug,"
+                    " 'active', 'member', '[]', '{}', '{}', CURRENT_TIMESTAMP,"
+                    " CURRENT_TIMESTAMP)"
+                ),
+                {"id": id_, "slug": slug},
+            )
+        rows = (
+            (1, "https://read.example/o.properties", "organization", 1, read, attempted, 4),
+            (2, "https://read.example/news.atom", "news", 1, attempted, attempted, 0),
+            (3, "https://never.example/o.properties", "organization", 2, None, attempted, 2),
+        )
+        for id_, url, kind, organization, success, attempt, failures in rows:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO source (id, url, kind, organization_id, last_success_at,"
+                    " last_attempt_at, consecutive_failures, warnings, errors) VALUES (:id,"
+                    " :url, :kind, :organization, :success, :attempt, :failures, '[]', '[]')"
+                ),
+                dict(
+                    id=id_,
+                    url=url,
+                    kind=kind,
+                    organization=organization,
+                    success=success,
+                    attempt=attempt,
+                    failures=failures,
+                ),  # fmt: skip
+            )
+        connection.execute(
+            sa.text(
+                "INSERT INTO importrun (id, trigger, started_at, sources_tried, changed,"
+                " unchanged, failed) VALUES (1, 'cron', :at, 1, 0, 0, 1)"
+            ),
+            {"at": failed_at},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO importresult (run_id, source_id, url, outcome, errors, warnings)"
+                " VALUES (1, 1, 'https://read.example/o.properties', 'failed', '[]', '[]')"
+            )
+        )
+    command.upgrade(config, "0008")
+    with engine.connect() as connection:
+        confirmed = dict(
+            connection.execute(sa.text("SELECT slug, confirmed_at FROM organization")).all()
+        )
+        failing = dict(connection.execute(sa.text("SELECT id, failing_since FROM source")).all())
+    engine.dispose()
+    as_text = {slug: str(value)[:19] for slug, value in confirmed.items()}
+    assert as_text["read"] == read  # its organization file's good read, not its news feed's
+    today = str(utcnow().date())
+    assert as_text["never-read"].startswith(today) and as_text["no-file"].startswith(today)
+    assert str(failing[1])[:19] == failed_at  # the first failure after the good read
+    assert str(failing[3])[:19] == attempted  # no history: its last attempt
+    assert failing[2] is None
+    command.downgrade(config, "0007")
