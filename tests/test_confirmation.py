@@ -451,3 +451,24 @@ def test_0008_starts_each_listing_from_its_last_good_read_or_today(database_url)
     assert str(failing[3])[:19] == attempted  # no history: its last attempt
     assert failing[2] is None
     command.downgrade(config, "0007")
+
+
+def test_the_api_says_when_a_listing_was_last_confirmed(app):
+    fresh = add_host(app, "Chaton Frais")
+    stale = add_host(app, "Chaton Rassis", confirmed_days_ago=40, status="idle")
+    client = app.test_client()
+    hosts = {
+        offer["organization"]["name"]: offer["organization"]
+        for offer in client.get("/api/v1/search?q=pad").get_json()["results"]
+    }
+    day = confirmed_at(app, stale).date().isoformat()
+    assert hosts["Chaton Rassis"]["not_confirmed_since"] == day
+    assert hosts["Chaton Rassis"]["status"] == "idle"
+    assert hosts["Chaton Frais"]["not_confirmed_since"] is None
+    matched = client.get("/api/v1/match?needs=collaborative-writing").get_json()["hosts"]
+    by_name = {host["organization"]["name"]: host for host in matched}
+    assert by_name["Chaton Rassis"]["stale"] is True
+    assert by_name["Chaton Rassis"]["organization"]["not_confirmed_since"] == day
+    assert by_name["Chaton Frais"]["organization"]["confirmed_at"].startswith(
+        confirmed_at(app, fresh).date().isoformat()
+    )
