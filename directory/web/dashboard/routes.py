@@ -306,7 +306,12 @@ def add_source(org_id: int):
             form.url.errors = [*form.url.errors, refusal(error)]
         else:
             session.commit()
-            flash(_("The file was added; it will be read at the next refresh."))
+            flash(
+                _(
+                    "The file was added; it will be read at the next refresh. Until then your "
+                    "listing stays as it is, in the results too."
+                )
+            )
             return redirect(url_for(".sources_page", org_id=org_id))
     return _sources_page(organization, 400, form=form)
 
