@@ -244,6 +244,7 @@ class RunLedger:
         self._results: list[dict] = []
         self._updates: dict[tuple[str, ...], list[dict]] = {}  # rows by the columns they set
         self._confirmed: dict[int, datetime] = {}  # organization id → its latest good read
+        self._confirmed_written: set[int] = set()  # organizations confirmed by this run
 
     def quiet(self, url: str, outcome: FileOutcome) -> Known | None:
         """What is known of `url` if this attempt changes nothing but its own source row: it
@@ -285,7 +286,7 @@ class RunLedger:
         known = self.known.get(url)
         if read_at is None or known is None or known.organization_id is None:
             return
-        if known.kind not in CONFIRMING_KINDS:
+        if known.kind not in CONFIRMING_KINDS or known.organization_id in self._confirmed_written:
             return
         if known.confirmed_at is not None and known.confirmed_at.date() >= read_at.date():
             return
@@ -316,6 +317,7 @@ class RunLedger:
         if self._confirmed:
             rows = [{"key": k, "new_confirmed_at": at} for k, at in self._confirmed.items()]
             connection.execute(_CONFIRM, rows)
+            self._confirmed_written.update(self._confirmed)
             # These statements pass no ORM flush: the key tells search/sync.py that listings'
             # confirmations may have changed (it reads staleness again after the commit).
             session.info[SOURCES_WRITTEN] = True
