@@ -133,6 +133,7 @@ def bulk_load(database, federation, shards: list[str]) -> dict:
                         "membership": "member",
                         "created_at": now,
                         "updated_at": now,
+                        "confirmed_at": now,  # its file was just read well
                     }
                 )
                 org_row = source(

@@ -34,8 +34,9 @@ def defaults(instance_path: str) -> dict:
         "PORTEE_PAGE_CACHE_SECONDS": float(os.environ.get("PORTEE_PAGE_CACHE_SECONDS", "60")),
         # Mixed into the daily rotation seed so that the order cannot be predicted from the date.
         "PORTEE_ROTATION_SALT": os.environ.get("PORTEE_ROTATION_SALT", "portee"),
-        # A host whose file has not been read successfully for this many days is shown as
-        # "not confirmed since…" and ranks last; after the second number it leaves the results.
+        # A host whose listing was not confirmed for this many days (directory/staleness.py) is
+        # shown as "not confirmed since…" and ranks last; after the second number it leaves the
+        # results.
         "PORTEE_STALE_AFTER_DAYS": int(os.environ.get("PORTEE_STALE_AFTER_DAYS", "30")),
         "PORTEE_HIDE_STALE_AFTER_DAYS": int(os.environ.get("PORTEE_HIDE_STALE_AFTER_DAYS", "90")),
         # A host that received more than this many times an equal share of the week's

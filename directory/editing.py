@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from babel import Locale
 from sqlmodel import Session, select
 
-from directory import listings, sources
+from directory import listings, sources, staleness
 from directory.accounts import add_editor, audit, hash_token, membership_of, normalize_email
 from directory.feeds.guard import AddressPolicy
 from directory.models import (
@@ -172,7 +172,24 @@ def update_profile(
     changed = listings.set_fields(session, organization, changes, "form", actor=account.email)
     if changed:
         audit(session, account, "organization.update", organization.id, fields=changed)
+    _confirmed_by_save(session, organization.id)
     return changed
+
+
+def confirm_listing(
+    session: Session, account: Account, organization: Organization, now: datetime | None = None
+) -> None:
+    """The host's "my listing is still right": staleness counts again from now."""
+    staleness.confirm(organization, now or utcnow())
+    session.add(organization)
+    audit(session, account, "organization.confirm", organization.id)
+
+
+def _confirmed_by_save(session: Session, organization_id: int) -> None:
+    """A save in the dashboard (even of nothing new) confirms the listing."""
+    organization = session.get(Organization, organization_id)
+    staleness.confirm(organization, utcnow())
+    session.add(organization)
 
 
 # -- services --------------------------------------------------------------------------------
@@ -238,6 +255,7 @@ def create_service(
     listings.set_fields(session, service, clean, "form", actor=account.email)
     listings.set_service_categories(session, service, categories or [])
     audit(session, account, "service.create", organization.id, service_id=service.id)
+    _confirmed_by_save(session, organization.id)
     return service
 
 
@@ -262,6 +280,7 @@ def update_service(session: Session, account: Account, service: Service, values:
             service_id=service.id,
             fields=changed,
         )
+    _confirmed_by_save(session, service.organization_id)
     return changed
 
 
@@ -278,6 +297,7 @@ def retire_service_by_host(session: Session, account: Account, service: Service)
     retired = listings.retire_service(session, service)
     if retired:
         audit(session, account, "service.retire", service.organization_id, service_id=service.id)
+    _confirmed_by_save(session, service.organization_id)
     return retired
 
 
@@ -296,6 +316,7 @@ def set_load(session: Session, account: Account, service: Service, load: str) ->
             service_id=service.id,
             load=load,
         )
+    _confirmed_by_save(session, service.organization_id)
     return bool(changed)
 
 

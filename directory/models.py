@@ -90,6 +90,10 @@ class Organization(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     # Public reason of a suspension or a departure, shown on its page.
     membership_reason: str | None = None
+    # The last time the listing was confirmed (directory/staleness.py): a good read of one of
+    # its files, a save or a "still right" click in the dashboard, a moderator's confirmation.
+    # Staleness counts from here, and from nothing else.
+    confirmed_at: datetime = Field(default_factory=utcnow)
     # When the host was told its listing went stale, then left the results (once each).
     stale_notified_at: datetime | None = None
     hidden_notified_at: datetime | None = None
@@ -198,6 +202,8 @@ class Source(SQLModel, table=True):
     last_success_at: datetime | None = None
     last_status: int | None = None
     consecutive_failures: int = 0
+    # The first failed read of the current run of failures (None while the file reads well).
+    failing_since: datetime | None = None
     next_due_at: datetime | None = None
     last_error: str | None = None  # in English, for logs and the command line
     # The same findings as Issue.as_dict() records, for the web layer to word in French or English.

@@ -18,7 +18,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from directory import membership, ownership, permissions
+from directory import membership, ownership, permissions, staleness
 from directory.accounts import (
     MAX_PASSWORD,
     MIN_PASSWORD,
@@ -45,7 +45,6 @@ from directory.models import (
     Software,
     Source,
 )
-from directory.staleness import last_confirmed
 from directory.timeutil import utcnow
 
 VOTES = ("approve", "reject", "abstain")
@@ -241,6 +240,7 @@ def _admit(session: Session, moderator: Account, application: Application, votes
     organization.membership = "member"
     organization.membership_reason = None
     organization.updated_at = now
+    staleness.confirm(organization, now)  # the moderators just checked the listing
     session.add_all([application, organization])
     session.add(
         PublicLogEntry(
@@ -484,6 +484,26 @@ def change_membership(
     return entry
 
 
+def confirm_listing(session: Session, moderator: Account, organization: Organization) -> None:
+    """A moderator checked the listing and confirms it: staleness counts again from now (the
+    audit trail says who did, like every moderator action)."""
+    if not permissions.is_moderator(moderator):
+        raise ModerationError("not_allowed")
+    if organization.membership != "member":
+        raise ModerationError("wrong_membership", membership=organization.membership)
+    before = organization.confirmed_at
+    staleness.confirm(organization, utcnow())
+    session.add(organization)
+    audit(
+        session,
+        moderator,
+        "organization_confirmed",
+        organization.id,
+        before={"confirmed_at": before.isoformat() if before else None},
+        after={"confirmed_at": organization.confirmed_at.isoformat()},
+    )
+
+
 def listed_organizations(
     session: Session, memberships: tuple[str, ...] = ("member", "suspended", "former")
 ) -> list[Organization]:
@@ -553,7 +573,7 @@ GONE_AFTER = 3
 class TroubledSource:
     source: Source
     organization: Organization
-    stale_since: datetime | None  # the organization's last good read, when it is stale
+    stale_since: datetime | None  # the listing's last confirmation, when it is stale
     gone: bool = False  # its last GONE_AFTER reads all answered 410 Gone
 
     @property
@@ -575,7 +595,7 @@ def troubled_sources(session: Session, now: datetime, stale_after_days: int) -> 
     found = []
     for source, organization in rows:
         if organization.id not in stale:
-            confirmed = last_confirmed(session, organization.id)
+            confirmed = organization.confirmed_at
             is_stale = confirmed is not None and now - confirmed > threshold
             stale[organization.id] = confirmed if is_stale else None
         late = stale[organization.id] is not None and source.kind == "organization"

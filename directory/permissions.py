@@ -16,13 +16,14 @@ _STAFF = {
     "see": ("moderator", "admin"),  # a candidate's private page, its application, import logs
     "edit": ("admin",),  # moderators decide, they do not edit listings
     "refresh": ("moderator", "admin"),  # fetch a source now
+    "confirm": ("admin",),  # "my listing is still right" (moderators have their own action)
     "manage_editors": ("admin",),
 }
 
 
 def can(session: Session, account: Account | None, action: str, organization: Organization):
     """True if `account` may do `action` on `organization` ("see", "edit", "refresh",
-    "manage_editors"); an owner manages editors, any editor edits."""
+    "confirm", "manage_editors"); an owner manages editors, any editor edits and confirms."""
     if account is None or account.disabled or organization is None:
         return False
     if account.role in _STAFF.get(action, ()):
@@ -32,7 +33,7 @@ def can(session: Session, account: Account | None, action: str, organization: Or
         return False
     if action == "manage_editors":
         return member.role == "owner"
-    return action in ("see", "edit", "refresh")
+    return action in ("see", "edit", "refresh", "confirm")
 
 
 def is_moderator(account: Account | None) -> bool:

@@ -1,41 +1,60 @@
-"""Stale listings: a host whose ChatonsInfos file has not been read successfully for a while.
+"""Stale listings: a listing nobody confirmed for a while.
 
-After `stale_after` days its page says "not confirmed since …" and it ranks last; after
-`hidden_after` days its offers leave the search results (search/ applies both at query time
-from the same dates) until a good read returns. The host is told by e-mail at each step, once.
+Staleness counts from the last *confirmation* of a listing (`Organization.confirmed_at`): a
+good read of one of its files (directory/feeds/ledger.py writes them in batches), a save or a
+"still right" click in the dashboard, a moderator's confirmation or admission. A file waiting
+for its first read, or failing, never makes a host stale by itself: only the time since the
+last confirmation does.
+
+After `stale_after` days its cards and page say "not confirmed since …" and it ranks last;
+after `hidden_after` days its offers leave the search results (search/ applies both at query
+time from the same date) until a confirmation returns. The host is told by e-mail at each
+step, once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from directory.models import Account, Organization, OrganizationMember, Source
+from directory.models import Account, Organization, OrganizationMember
+
+# Files whose good read confirms a listing: news feeds say nothing of it.
+CONFIRMING_KINDS = ("organization", "service", "json")
 
 
 @dataclass(frozen=True)
 class Notice:
     organization: Organization
     step: str  # "stale" | "hidden"
-    since: datetime  # the last good read (or the first attempt if none ever succeeded)
+    since: datetime  # the listing's last confirmation
     recipients: tuple[str, ...]
 
 
 def last_confirmed(session: Session, organization_id: int) -> datetime | None:
-    """When the organization's file was last read successfully (None: it has no file)."""
-    sources = session.exec(
-        select(Source).where(
-            Source.organization_id == organization_id, Source.kind == "organization"
-        )
-    ).all()
-    if not sources:
+    """When the organization's listing was last confirmed (None: no such organization)."""
+    organization = session.get(Organization, organization_id)
+    return organization.confirmed_at if organization is not None else None
+
+
+def confirm(organization: Organization, at: datetime) -> None:
+    """Someone confirmed the listing at `at`; the caller adds and commits. The next lapse is
+    notified again."""
+    if organization.confirmed_at is None or organization.confirmed_at < at:
+        organization.confirmed_at = at
+    confirmed_again(organization)
+
+
+def unconfirmed_since(confirmed_at: datetime | None, today: date, stale_after: int) -> date | None:
+    """The day of the last confirmation if the listing is stale on `today`, else None. The
+    rule search applies (search/query.py): confirmed before `today - stale_after` days."""
+    if confirmed_at is None:
         return None
-    moments = [s.last_success_at or s.last_attempt_at for s in sources]
-    known = [m for m in moments if m is not None]
-    return min(known) if known else None
+    day = confirmed_at.date()
+    return day if day.toordinal() < today.toordinal() - stale_after else None
 
 
 def recipients(session: Session, organization: Organization) -> tuple[str, ...]:
@@ -57,9 +76,7 @@ def due_notices(
     notices = []
     members = session.exec(select(Organization).where(Organization.membership == "member"))
     for organization in members:
-        since = last_confirmed(session, organization.id)
-        if since is None:
-            continue
+        since = organization.confirmed_at
         age = now - since
         if age >= timedelta(days=hidden_after) and organization.hidden_notified_at is None:
             step = "hidden"

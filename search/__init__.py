@@ -79,7 +79,7 @@ class SearchService:
 
     def current_fairness(self) -> Fairness:
         """The fairness settings with this week's over-exposed hosts (recomputed each minute)
-        and when each host's file was last read well (search/freshness.py)."""
+        and when each host's listing was last confirmed (search/freshness.py)."""
         computed_at, demoted = self._demoted
         if time.monotonic() - computed_at > DEMOTION_TTL:
             demoted = self._over_exposed()
@@ -96,7 +96,7 @@ class SearchService:
         return known
 
     def forget_confirmations(self) -> None:
-        """A commit of this process changed the day a host's file was last read well."""
+        """A commit of this process changed the day a host's listing was last confirmed."""
         read_at, known = self._confirmations
         self._confirmations = (float("-inf"), known)
 

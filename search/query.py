@@ -80,8 +80,8 @@ class SearchResults:
 @dataclass(frozen=True)
 class Fairness:
     """What fair ordering needs besides the query: the rotation's salt, the staleness
-    thresholds (days without a good read of the host's file), when each host's file was last
-    read well, and the hosts to demote."""
+    thresholds (days without a confirmation of the host's listing), when each listing was last
+    confirmed, and the hosts to demote."""
 
     salt: str = "portee"
     stale_after_days: int = 30

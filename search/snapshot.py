@@ -235,7 +235,7 @@ class Snapshot:
         return lexicon
 
     def confirmed(self, confirmations: Confirmations) -> Sequence[int]:
-        """Each offer's host's last good read (date ordinal), from search/freshness.py."""
+        """Each offer's host's last confirmation (date ordinal), from search/freshness.py."""
 
         def compute() -> Sequence[int]:
             day_of = confirmations.day_of

@@ -13,7 +13,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import sessionmaker
 
 from directory.feeds.ledger import SOURCES_WRITTEN
-from directory.models import Organization, Service, Source
+from directory.models import Organization, Service
 
 log = logging.getLogger(__name__)
 PENDING = "portee_search_pending"
@@ -34,13 +34,16 @@ def _changed_organizations(session) -> set[int]:
 
 def _confirmed_day_changed(session) -> bool:
     """Staleness is read at query time (search/freshness.py), not indexed: a new day of a
-    good read only makes search read that map again."""
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Source) and obj.kind == "organization":
-            history = inspect(obj).attrs.last_success_at.history
+    listing's confirmation only makes search read that map again."""
+    for obj in (*session.new, *session.deleted):
+        if isinstance(obj, Organization):
+            return True
+    for obj in session.dirty:
+        if isinstance(obj, Organization):
+            history = inspect(obj).attrs.confirmed_at.history
             before = {d.date() for d in history.deleted if d is not None}
             after = {d.date() for d in history.added if d is not None}
-            if before != after or obj in session.new or obj in session.deleted:
+            if after and before != after:
                 return True
     return False
 

@@ -145,8 +145,9 @@ def test_an_unchanged_reimport_changes_no_listing_and_reindexes_nothing(app, dem
 
 
 def test_a_good_read_on_a_new_day_reindexes_nothing_and_search_sees_it(app, demo_hosts, reindexed):
-    """Staleness is read from the sources at query time (search/freshness.py): a host whose
-    file is read well again comes back without re-indexing anything."""
+    """Staleness is read from the listings' confirmations at query time (search/freshness.py):
+    a host whose file is read well again is confirmed by the ledger's batch and comes back
+    without re-indexing anything."""
     from search import SearchParams
 
     import_demo(app, demo_hosts)
@@ -155,9 +156,10 @@ def test_a_good_read_on_a_new_day_reindexes_nothing_and_search_sees_it(app, demo
     everything = search.search(SearchParams()).total
     with database.session_scope() as session:
         source = session.exec(select(Source).where(Source.url == ORG_URL)).one()
-        source.last_success_at = utcnow() - timedelta(days=100)  # hidden after 90 days
-        session.commit()
         organization_id = source.organization_id
+        organization = session.get(Organization, organization_id)
+        organization.confirmed_at = utcnow() - timedelta(days=100)  # hidden after 90 days
+        session.commit()
         offers = session.exec(
             select(func.count(Service.id)).where(Service.organization_id == organization_id)
         ).one()
@@ -170,6 +172,8 @@ def test_a_good_read_on_a_new_day_reindexes_nothing_and_search_sees_it(app, demo
     with database.session_scope() as session:
         source = session.exec(select(Source).where(Source.url == ORG_URL)).one()
         assert utcnow() - source.last_success_at < timedelta(minutes=5)
+        organization = session.get(Organization, organization_id)
+        assert utcnow() - organization.confirmed_at < timedelta(minutes=5)
 
 
 def test_a_changed_file_among_unchanged_ones_is_published(app, demo_hosts, reindexed):
@@ -212,6 +216,7 @@ def test_backoff_is_capped_however_long_a_file_fails():
     class Previous:
         consecutive_failures = 200
         content_hash = None
+        failing_since = None
 
     outcome = FileOutcome(
         url="https://x.example/o.properties",
@@ -277,6 +282,7 @@ def test_our_name_server_timing_out_is_not_held_against_the_host():
     class Previous:
         consecutive_failures = 2
         content_hash = None
+        failing_since = None
 
     issue = Issue("resolver_timeout", params={"host": "x.example"})
     outcome = FileOutcome(

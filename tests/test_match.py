@@ -13,7 +13,7 @@ from sqlmodel import select
 from directory import listings
 from directory.db import get_database
 from directory.exposure import ExposureLedger, over_their_share, referrals
-from directory.models import ExposureDay, Organization, Service, Software, Source
+from directory.models import ExposureDay, Organization, Service, Software
 from directory.timeutil import utcnow
 from search import get_search
 from search.match import MatchRequest, Need, Preference
@@ -49,16 +49,8 @@ def add_host(app, name, offers, *, country="FR", membership="member", stale_days
                 "form",
             )
             listings.set_service_categories(session, service, software.categories)
-        if stale_days is not None:
-            session.add(
-                Source(
-                    url=f"https://{organization.slug}.fr/organization.properties",
-                    kind="organization",
-                    organization_id=organization.id,
-                    last_success_at=utcnow() - timedelta(days=stale_days),
-                )
-            )
-            organization.updated_at = utcnow()  # re-index with the source's date
+        if stale_days is not None:  # last confirmed that long ago
+            organization.confirmed_at = utcnow() - timedelta(days=stale_days)
             session.add(organization)
         session.commit()
         return organization.id

@@ -745,7 +745,8 @@ def test_stale_sources_are_listed_for_the_moderators(demo_app):
     file_url = "https://chatonlibre.example/.well-known/chatonsinfos/organization.properties"
     with get_database(demo_app).session_scope() as session:
         source = session.exec(select(Source).where(Source.url == file_url)).one()
-        source.last_success_at = utcnow() - timedelta(days=45)
+        organization = session.get(Organization, source.organization_id)
+        organization.confirmed_at = utcnow() - timedelta(days=45)  # last confirmed then
         session.commit()
     make_account(demo_app, MODERATORS[0], role="moderator")
     html = text_of(signed_in(demo_app, MODERATORS[0]).get("/moderation/sources", headers=EN))

@@ -16,12 +16,24 @@ ORG_FILE = "https://chatonlibre.example/.well-known/chatonsinfos/organization.pr
 
 
 def last_read(app, days_ago: float) -> int:
+    """The host's listing was last confirmed `days_ago` (as by a good read of its file)."""
     with get_database(app).session_scope() as session:
         source = session.exec(select(Source).where(Source.url == ORG_FILE)).one()
-        source.last_success_at = utcnow() - timedelta(days=days_ago)
-        session.add(source)
+        organization = session.get(Organization, source.organization_id)
+        organization.confirmed_at = utcnow() - timedelta(days=days_ago)
+        session.add(organization)
         session.commit()
-        return source.organization_id
+        return organization.id
+
+
+def confirm_the_others(app, at) -> None:
+    """Every other host stays confirmed."""
+    with get_database(app).session_scope() as session:
+        others = session.exec(select(Organization).where(Organization.slug != "le-chaton-libre"))
+        for organization in others:
+            organization.confirmed_at = at
+            session.add(organization)
+        session.commit()
 
 
 def offers_of(app, organization_id: int) -> int:
@@ -65,14 +77,7 @@ def test_thresholds_mark_then_hide_then_restore(demo_app):
 def test_notices_follow_the_clock(demo_app):
     """Only one host's file stops being read; every other host keeps being confirmed."""
     organization_id = last_read(demo_app, 0)
-    with get_database(demo_app).session_scope() as session:
-        others = session.exec(
-            select(Source).where(Source.kind == "organization", Source.url != ORG_FILE)
-        ).all()
-        for source in others:
-            source.last_success_at = utcnow() + timedelta(days=200)  # always fresh
-            session.add(source)
-        session.commit()
+    confirm_the_others(demo_app, utcnow() + timedelta(days=200))  # always fresh
     start = utcnow()
     assert notices_at(demo_app, start + timedelta(days=29)) == []
     assert notices_at(demo_app, start + timedelta(days=31)) == [("Le Chaton Libre", "stale")]
@@ -89,14 +94,7 @@ def test_notices_follow_the_clock(demo_app):
 
 def test_the_notice_reaches_the_host_by_mail(mail_app, smtp_server):
     last_read(mail_app, 40)
-    with get_database(mail_app).session_scope() as session:
-        others = session.exec(
-            select(Source).where(Source.kind == "organization", Source.url != ORG_FILE)
-        ).all()
-        for source in others:
-            source.last_success_at = utcnow()
-            session.add(source)
-        session.commit()
+    confirm_the_others(mail_app, utcnow())
     result = mail_app.test_cli_runner().invoke(args=["feeds", "notify-stale"])
     assert result.exit_code == 0, result.output
     assert "1 hosts notified" in result.output

@@ -8,6 +8,10 @@ written with many others in a few statements (source rows, ImportResult rows, th
 totals). Files that change a listing still go through the ORM and directory/listings.py, so
 the search index hears of them (search/sync.py watches ORM flushes; Core statements stay out
 of its sight, so callers send down this path only what must not reindex).
+
+A good read of a listing's file confirms the listing (directory/staleness.py): the ledger
+collects the confirmations of both paths and writes them in one statement per batch, at most
+one a day per organization.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from directory.models import ImportResult, ImportRun, Organization, Service, Source
+from directory.staleness import CONFIRMING_KINDS
 
 if TYPE_CHECKING:
     from directory.feeds.reconcile import FileOutcome
@@ -73,6 +78,7 @@ def attempt(source: Source | Known, outcome: FileOutcome, at: datetime) -> Attem
             backoff = max(backoff, min(timedelta(seconds=fetch.retry_after), MAX_BACKOFF))
         values.update(
             consecutive_failures=failures,
+            failing_since=source.failing_since or at,
             last_error=issue.message,
             errors=[i.as_dict() for i in issues if i.code in _ERROR_CODES or i is issue],
             warnings=[i.as_dict() for i in issues if i.code not in _ERROR_CODES] + warnings,
@@ -82,6 +88,7 @@ def attempt(source: Source | Known, outcome: FileOutcome, at: datetime) -> Attem
         return Attempt(result, values, issue.message)
     values.update(
         consecutive_failures=0,
+        failing_since=None,
         last_error=None,
         errors=[],
         last_success_at=at,
@@ -111,6 +118,8 @@ class Known:
     last_success_at: datetime | None
     next_due_at: datetime | None
     consecutive_failures: int
+    failing_since: datetime | None
+    confirmed_at: datetime | None  # its organization's last confirmation
     # An unchanged file would change nothing of its listing: the service it describes is live,
     # the organization was not told its listing went stale (a good read must clear that).
     settled: bool
@@ -149,6 +158,8 @@ def load_known(session: Session, *where) -> dict[str, Known]:
             Source.last_success_at,
             Source.next_due_at,
             Source.consecutive_failures,
+            Source.failing_since,
+            Organization.confirmed_at,
             Organization.stale_notified_at,
             Organization.hidden_notified_at,
             Service.id.label("live_service_id"),
@@ -187,6 +198,8 @@ def load_known(session: Session, *where) -> dict[str, Known]:
             last_success_at=row.last_success_at,
             next_due_at=row.next_due_at,
             consecutive_failures=row.consecutive_failures,
+            failing_since=row.failing_since,
+            confirmed_at=row.confirmed_at,
             settled=settled,
             children=tuple(children.get(row.id, ())),
         )
@@ -201,6 +214,19 @@ def _update_statement(names: tuple[str, ...]):
     SQLAlchemy keeps the bare column names for itself)."""
     values = {name: sa.bindparam(f"new_{name}", type_=_source.c[name].type) for name in names}
     return _source.update().where(_source.c.id == sa.bindparam("key")).values(values)
+
+
+_organization = Organization.__table__
+_new_confirmation = sa.bindparam("new_confirmed_at", type_=_organization.c.confirmed_at.type)
+# A confirmation never moves back (a save may have come after the read).
+_CONFIRM = (
+    _organization.update()
+    .where(
+        _organization.c.id == sa.bindparam("key"),
+        _organization.c.confirmed_at < _new_confirmation,
+    )
+    .values(confirmed_at=_new_confirmation)
+)
 
 
 class RunLedger:
@@ -218,6 +244,8 @@ class RunLedger:
         self._totals: Counter[str] = Counter()
         self._results: list[dict] = []
         self._updates: dict[tuple[str, ...], list[dict]] = {}  # rows by the columns they set
+        self._confirmed: dict[int, datetime] = {}  # organization id → its latest good read
+        self._confirmed_written: set[int] = set()  # organizations confirmed by this run
 
     def quiet(self, url: str, outcome: FileOutcome) -> Known | None:
         """What is known of `url` if this attempt changes nothing but its own source row: it
@@ -239,6 +267,7 @@ class RunLedger:
         """An ImportResult row for the run, written with the next batch."""
         self.handled.add(url)
         self.count(done.outcome)
+        self._confirm(url, done.values.get("last_success_at"))
         self._results.append(
             {
                 "run_id": self.run_id,
@@ -251,6 +280,19 @@ class RunLedger:
                 "warnings": warnings if done.outcome != "unchanged" else [],
             }
         )
+
+    def _confirm(self, url: str, read_at: datetime | None) -> None:
+        """A good read of a listing's file confirms the listing; a file whose listing was
+        already confirmed that day writes nothing (the date is what staleness counts)."""
+        known = self.known.get(url)
+        if read_at is None or known is None or known.organization_id is None:
+            return
+        if known.kind not in CONFIRMING_KINDS or known.organization_id in self._confirmed_written:
+            return
+        if known.confirmed_at is not None and known.confirmed_at.date() >= read_at.date():
+            return
+        previous = self._confirmed.get(known.organization_id)
+        self._confirmed[known.organization_id] = max(read_at, previous or read_at)
 
     def note(self, known: Known, outcome: FileOutcome, at: datetime) -> None:
         """A quiet attempt (see `quiet`): its source row is written with the next batch."""
@@ -278,14 +320,17 @@ class RunLedger:
 
     def write(self, session: Session) -> None:
         """Write what was noted, in the session's transaction (the caller commits)."""
-        if not (self._results or self._updates):
+        if not (self._results or self._updates or self._confirmed):
             return
         connection = session.connection()
         for names, rows in self._updates.items():
             connection.execute(_update_statement(names), rows)
-        if self._updates:
-            # These statements pass no ORM flush: the key tells search/sync.py that sources'
-            # last good reads may have changed (it reads staleness again after the commit).
+        if self._confirmed:
+            rows = [{"key": k, "new_confirmed_at": at} for k, at in self._confirmed.items()]
+            connection.execute(_CONFIRM, rows)
+            self._confirmed_written.update(self._confirmed)
+            # These statements pass no ORM flush: the key tells search/sync.py that listings'
+            # confirmations may have changed (it reads staleness again after the commit).
             session.info[SOURCES_WRITTEN] = True
         if self._results:
             connection.execute(sa.insert(ImportResult.__table__), self._results)
@@ -297,3 +342,4 @@ class RunLedger:
                 .values({name: run.c[name] + n for name, n in self._totals.items()})
             )
         self._results, self._updates, self._totals = [], {}, Counter()
+        self._confirmed = {}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from babel import Locale
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import format_timedelta, get_locale
 
+from directory import staleness
 from directory.timeutil import utcnow
 from directory.web import issue_text, labels
 
@@ -39,6 +40,14 @@ def age(moment: datetime | None) -> str:
     return format_timedelta(moment - utcnow(), granularity="minute", add_direction=True)
 
 
+def unconfirmed_since(organization) -> date | None:
+    """The day the host's listing was last confirmed, if it is stale today (the rule search
+    ranks by, from the same date); None for a listing confirmed recently enough."""
+    return staleness.unconfirmed_since(
+        organization.confirmed_at, date.today(), current_app.config["PORTEE_STALE_AFTER_DAYS"]
+    )
+
+
 def url_with(**changes) -> str:
     """The current page's URL with some query arguments replaced (None removes one)."""
     args = request.args.to_dict(flat=False)
@@ -55,5 +64,9 @@ def init_app(app: Flask) -> None:
         localized=localized, country_name=country_name, language_name=language_name, age=age
     )
     app.jinja_env.globals.update(
-        labels=labels, url_with=url_with, get_locale=get_locale, describe=issue_text.describe
+        labels=labels,
+        url_with=url_with,
+        get_locale=get_locale,
+        describe=issue_text.describe,
+        unconfirmed_since=unconfirmed_since,
     )

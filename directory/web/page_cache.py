@@ -2,7 +2,7 @@
 
 Everyone asking "etherpad" in French today sees the same page until the index changes, so the
 rendered page is kept, keyed by what it depends on: the URL, the language, the index version,
-the day, the hosts demoted for over-exposure and when hosts' files were last read well.
+the day, the hosts demoted for over-exposure and when hosts' listings were last confirmed.
 Changes that reach the database without reaching the index (a catalogue edit) show within
 `PAGE_CACHE_SECONDS`. Signed-in visitors
 and pages carrying a one-time message are never cached: their pages are their own.

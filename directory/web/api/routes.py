@@ -9,7 +9,7 @@ from directory import public
 from directory.db import get_session
 from directory.models import Organization, Service
 from directory.web.api import bp
-from directory.web.filters import localized
+from directory.web.filters import localized, unconfirmed_since
 from directory.web.searching import params_from, run
 
 
@@ -33,9 +33,15 @@ def _service_json(service: Service) -> dict:
             "slug": organization.slug,
             "name": organization.name,
             "country": organization.country_code,
+            "status": organization.status,
+            "not_confirmed_since": _day(unconfirmed_since(organization)),
             "url": url_for("api.organization", slug=organization.slug, _external=True),
         },
     }
+
+
+def _day(day) -> str | None:
+    return day.isoformat() if day is not None else None
 
 
 def _organization_json(organization: Organization) -> dict:
@@ -50,6 +56,9 @@ def _organization_json(organization: Organization) -> dict:
         "address": organization.address,
         "languages": organization.languages,
         "contact": {"email": organization.contact_email, "url": organization.contact_url},
+        # Staleness counts from the listing's last confirmation (directory/staleness.py).
+        "confirmed_at": organization.confirmed_at.isoformat(),
+        "not_confirmed_since": _day(unconfirmed_since(organization)),
         "page": url_for("public.organization", slug=organization.slug, _external=True),
     }
 

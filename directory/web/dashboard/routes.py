@@ -78,7 +78,7 @@ def _render(template: str, organization, status: int = 200, **context):
     session = get_session()
     rights = {
         action: permissions.can(session, account, action, organization)
-        for action in ("edit", "refresh", "manage_editors")
+        for action in ("edit", "refresh", "confirm", "manage_editors")
     }
     return render_template(template, organization=organization, can=rights, **context), status
 
@@ -119,6 +119,27 @@ def organization(org_id: int):
         return redirect(url_for(".organization", org_id=org_id))
     status = 400 if form.is_submitted() else 200
     return _render("dashboard/organization.html", organization, status, form=form, locked=locked)
+
+
+@bp.post("/organizations/<int:org_id>/confirm")
+@login_required
+def confirm_listing(org_id: int):
+    """ "My listing is still right": staleness counts again from now."""
+    organization = organization_for(org_id, "confirm")
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    editing.confirm_listing(session, current_account(), organization)
+    session.commit()
+    flash(_("Thank you: your listing is confirmed as of today."))
+    return redirect(_back_to(org_id))
+
+
+def _back_to(org_id: int) -> str:
+    """The dashboard page the form was sent from (profile or files), else the profile."""
+    if request.form.get("next") == "sources":
+        return url_for(".sources_page", org_id=org_id)
+    return url_for(".organization", org_id=org_id)
 
 
 def _save(form, fields, update) -> bool:
@@ -294,7 +315,12 @@ def add_source(org_id: int):
             form.url.errors = [*form.url.errors, refusal(error)]
         else:
             session.commit()
-            flash(_("The file was added; it will be read at the next refresh."))
+            flash(
+                _(
+                    "The file was added; it will be read at the next refresh. Until then your "
+                    "listing stays as it is, in the results too."
+                )
+            )
             return redirect(url_for(".sources_page", org_id=org_id))
     return _sources_page(organization, 400, form=form)
 

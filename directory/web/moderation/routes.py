@@ -170,6 +170,25 @@ def change_membership(org_id: int, action: str):
     return redirect(url_for(".organization", org_id=org_id))
 
 
+@bp.post("/organizations/<int:org_id>/confirm")
+@moderator_required
+def confirm_listing(org_id: int):
+    """A moderator checked the listing: it is confirmed as of now (staleness counts again)."""
+    organization = _organization(org_id)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    try:
+        moderation.confirm_listing(session, current_account(), organization)
+    except moderation.ModerationError as error:
+        session.rollback()
+        flash(forms.error_text(error), "error")
+    else:
+        session.commit()
+        flash(_("The listing is confirmed as of today."))
+    return redirect(url_for(".organization", org_id=org_id))
+
+
 # -- the public log and the private audit trail --------------------------------------------
 
 
@@ -339,6 +358,7 @@ def _organization_page(organization, status=200, **given):
         forms={a: given.get(a) or _membership_form(a, blank=True) for a in allowed},
         conflicted=moderation.is_conflicted(session, current_account(), organization.id),
         history=moderation.log_of(session, organization.id),
+        confirm_form=forms.ActionForm(formdata=None),
     ), status
 
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 
-from directory import public, staleness
+from directory import public
 from directory.db import get_session
-from directory.timeutil import utcnow
-from directory.web import LOCALE_COOKIE
+from directory.web import LOCALE_COOKIE, filters
 from directory.web.page_cache import cached
 from directory.web.public import bp
 from directory.web.searching import params_from, run
@@ -107,17 +105,8 @@ def organization(slug: str):
         summary=public.summarize_provenance(every_record),
         has_ended=public.has_ended,
         news=public.news_of(session, item),
-        unconfirmed_since=_unconfirmed_since(session, item),
+        unconfirmed_since=filters.unconfirmed_since(item),
     )
-
-
-def _unconfirmed_since(session, organization):
-    """The last good read of the host's file, if that is longer ago than the stale threshold."""
-    confirmed = staleness.last_confirmed(session, organization.id)
-    threshold = timedelta(days=current_app.config["PORTEE_STALE_AFTER_DAYS"])
-    if confirmed is not None and utcnow() - confirmed > threshold:
-        return confirmed
-    return None
 
 
 @bp.get("/language/<code>")
