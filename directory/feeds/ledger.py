@@ -307,12 +307,25 @@ class RunLedger:
     def checkpoint(self) -> tuple:
         """What is noted now, to put back if the transaction it may be written in fails."""
         updates = {names: list(rows) for names, rows in self._updates.items()}
-        return list(self._results), updates, Counter(self._totals), set(self.handled)
+        return (
+            list(self._results),
+            updates,
+            Counter(self._totals),
+            set(self.handled),
+            dict(self._confirmed),
+            set(self._confirmed_written),
+        )
 
     def rollback(self, checkpoint: tuple) -> None:
         """Forget what was noted (or written in a transaction rolled back) since `checkpoint`."""
-        results, updates, totals, handled = checkpoint
-        self._results, self._updates, self._totals, self.handled = results, updates, totals, handled
+        (
+            self._results,
+            self._updates,
+            self._totals,
+            self.handled,
+            self._confirmed,
+            self._confirmed_written,
+        ) = checkpoint
 
     @property
     def due(self) -> bool:
