@@ -101,7 +101,7 @@ class Folder:
         """Hold the lock `name` for the block; yields False (not held) if `wait` is off and
         someone else holds it."""
         self.root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.root / name, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.root / name, os.O_RDONLY | os.O_CREAT, 0o644)
         try:
             mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
             try:

@@ -55,6 +55,11 @@ EMPTY = "empty"  # no offer, while the database offers some
 COUNT = "count"  # another number of offers than the database's (checked by `directory init`)
 UNREADABLE = "unreadable"  # its files cannot be read (checked by `directory init`)
 
+
+class _Moved(Exception):
+    """The link named another build while this one was read: read again from the link."""
+
+
 # A verdict on a build: its identity (None if it has none) and, once read, how many offers
 # it holds → a reason to rebuild it, or None.
 Expectation = Callable[[dict | None, int | None], str | None]
@@ -157,10 +162,16 @@ class OfferIndex:
         build = self.folder.resolve()
         if build is None:
             raise IndexStale(MISSING, str(self.directory))
+
+        def refuse(reason: str) -> Exception:
+            if self.folder.resolve() != build:  # swapped (and deleted) while being read
+                return _Moved(str(build))
+            return IndexStale(reason, str(build))
+
         opened = self._opened
         if opened is None or opened[0] != build:
             if not _has_index(build):
-                raise IndexStale(MISSING, str(build))
+                raise refuse(MISSING)
             opened = self._opened = (build, _open(build))
         ix = opened[1]
         judge = self.expected if build != self._accepted else None
@@ -168,7 +179,7 @@ class OfferIndex:
             identity = self.folder.identity(build)
             reason = judge(identity, None)
             if reason:
-                raise IndexStale(reason, str(build))
+                raise refuse(reason)
         version = self._version(build, ix)
         snapshot = current
         if current is None or current.version != version:
@@ -178,7 +189,7 @@ class OfferIndex:
             if reason:
                 if snapshot is not current:
                     snapshot.close()
-                raise IndexStale(reason, str(build))
+                raise refuse(reason)
             self._accepted = build
         if snapshot is not current:
             self._snapshot = snapshot
@@ -211,18 +222,25 @@ class OfferIndex:
         """
         if not organization_ids:
             return
-        with self.folder.lock(SWAP_LOCK, shared=True):
-            recorded = self.folder.record(organization_ids)
-            build = self.build()
-            if build is None:
-                if recorded:
-                    return  # the rebuild will index them
-                raise IndexStale(MISSING, str(self.directory))
-            try:
-                ix = _open(build)
-            except Exception as exc:  # a half-written or foreign folder
-                raise IndexUnavailable(str(exc)) from exc
-            _write(ix, session, organization_ids)
+        try:
+            with self.folder.lock(SWAP_LOCK, shared=True):
+                self._update(session, organization_ids)
+        except OSError as exc:  # a folder this process may not write
+            raise IndexUnavailable(f"the search index cannot be written: {exc}") from exc
+
+    def _update(self, session: Session, organization_ids: set[int]) -> None:
+        """Called with the swap lock held (shared)."""
+        recorded = self.folder.record(organization_ids)
+        build = self.build()
+        if build is None:
+            if recorded:
+                return  # the rebuild will index them
+            raise IndexStale(MISSING, str(self.directory))
+        try:
+            ix = _open(build)
+        except Exception as exc:  # a half-written or foreign folder
+            raise IndexUnavailable(str(exc)) from exc
+        _write(ix, session, organization_ids)
 
     def rebuild(
         self,
