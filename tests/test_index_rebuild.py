@@ -243,3 +243,22 @@ def test_an_empty_index_beside_offers_is_rebuilt_by_the_site(demo_app):
     assert page.status_code == 200
     assert api_total(client, attempts=WAIT) == expected
     get_database(site).engine.dispose()
+
+
+def test_an_index_of_the_single_folder_layout_is_replaced_by_init(demo_app, client, runner):
+    """Earlier versions kept Whoosh's files right in PORTEE_INDEX_DIR: `init` rebuilds the
+    index into a build behind the `current` link and removes those files."""
+    folder = Path(demo_app.config["PORTEE_INDEX_DIR"])
+    expected = api_total(client)
+    build = demo_app.extensions["portee.search"].index.build()
+    for path in build.iterdir():
+        if path.name != "identity.json":
+            shutil.copy(path, folder / path.name)
+    (folder / "SCHEMA_VERSION").write_text("5")
+    (folder / "current").unlink()
+    shutil.rmtree(build)
+    result = runner.invoke(args=["directory", "init"])
+    assert "search index rebuilt (there was none)" in result.output, result.output
+    kept = {p.name for p in folder.iterdir() if not p.name.endswith(".lock")}
+    assert kept == {"current", demo_app.extensions["portee.search"].index.build().name}
+    assert api_total(client) == expected
