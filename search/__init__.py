@@ -218,17 +218,16 @@ class SearchService:
         return None
 
     def stale_reason(self, exact: bool = False) -> str | None:
-        """Why the index in use must be rebuilt, or None. `exact` also compares the number of
-        offers with the database's (`directory init`: a few queries, not for every page)."""
+        """Why the index in use must be rebuilt, or None: the verdict a process gives a build
+        when it opens it. `exact` also compares the number of offers with the database's
+        (`directory init`: a count of every offer, not for the site)."""
         identity = self.index.identity()
         if identity is None:
             return MISSING if not self.index.exists() else VERSION
-        offers = None
-        if exact:
-            try:
-                offers = self.index.document_count()
-            except IndexUnavailable:
-                return UNREADABLE
+        try:
+            offers = self.index.document_count()
+        except IndexUnavailable:
+            return UNREADABLE
         reason = self._verdict(identity, offers)
         if reason is None and exact:
             with self.database.session_scope() as session:

@@ -230,17 +230,27 @@ def test_the_site_says_the_index_is_being_rebuilt_rather_than_show_wrong_counts(
     get_database(site).engine.dispose()
 
 
-def test_an_empty_index_beside_offers_is_rebuilt_by_the_site(demo_app):
-    """An index that holds no offer while the database offers some (deleted, then recreated
-    empty by an older `init`) is rebuilt by the site."""
-    folder = Path(demo_app.config["PORTEE_INDEX_DIR"])
+def test_an_empty_index_beside_offers_is_rebuilt_by_the_site(demo_app, tmp_path):
+    """An index of this database that holds no offer while the database offers some (its
+    writes were lost, or it was recreated empty) is rebuilt by the site."""
+    from search.index import OfferIndex
+
     client = demo_app.test_client()
     expected = api_total(client)
-    shutil.rmtree(folder)
-    site = make_app(folder.parent)
+    (tmp_path / "empty").mkdir()
+    empty = make_app(tmp_path / "empty")  # a database with the schema and no organization
+    prepare(empty)
+    with demo_app.app_context():
+        demo_id = get_search().database_id()
+    index = OfferIndex(demo_app.config["PORTEE_INDEX_DIR"])
+    assert index.rebuild(get_database(empty).session_scope, demo_id) == 0
+    get_database(empty).engine.dispose()
+    assert index.identity()["database"] == demo_id
+    site = make_app(Path(demo_app.config["PORTEE_INDEX_DIR"]).parent)  # a worker started now
     client = site.test_client()
     page = client.get("/search?q=pad", headers={"Accept-Language": "en"})
     assert page.status_code == 200
+    assert "The search index is being rebuilt" in page.get_data(as_text=True)
     assert api_total(client, attempts=WAIT) == expected
     get_database(site).engine.dispose()
 
