@@ -271,14 +271,6 @@ class SearchService:
         if count is not None:
             log.warning("Search index rebuilt: %d offers", count)
 
-    def wait_for_rebuild(self, timeout: float | None = None) -> bool:
-        """Wait for this process's background rebuild, if any; False if it still runs."""
-        rebuilder = self._rebuilder
-        if rebuilder is not None:
-            rebuilder.join(timeout)
-            return not rebuilder.is_alive()
-        return True
-
     def ensure_index(self, total=None, advance=None) -> tuple[str | None, int | None]:
         """What `directory init` does for the index: rebuild it if it is missing, was built by
         another version or from another database, or holds another number of offers than the
