@@ -297,8 +297,9 @@ class SizeBench:
                 # imports left it, segments and all, for the queries).
                 spare = self.folder / "rebuild"
                 started = time.perf_counter()
-                with self.database.session_scope() as session:
-                    rebuilt = OfferIndex(spare / "index").rebuild(session)
+                rebuilt = OfferIndex(spare / "index").rebuild(
+                    self.database.session_scope, self.search.database_id()
+                )
                 imports["rebuild"] = {
                     "seconds": round(time.perf_counter() - started, 3),
                     "offers": rebuilt,

@@ -58,17 +58,55 @@ def upgrade_database(app: Flask) -> None:
 
 @directory_cli.command("init")
 def init_command() -> None:
-    """Create or upgrade the database (never drops data), load the catalogue, create the index."""
+    """Create or upgrade the database (never drops data), load the catalogue, and rebuild the
+    search index unless it is this database's (progress bar)."""
     upgrade_database(current_app)
     database = get_database()
     with database.session_scope() as session:
         summary = load_catalog(session)
         session.commit()
-    state = current_app.extensions["portee.search"].ensure_index()
+    # The index must belong to this database: rebuilt if it is missing, was built by another
+    # version or from another database, or counts other offers than the database.
+    service = current_app.extensions["portee.search"]
+    why, count = with_progress(service.ensure_index)
+    if why is None:
+        state = f"present ({service.index.document_count()} offers)"
+    else:
+        state = f"rebuilt ({REBUILT_BECAUSE[why]}): {count} offers indexed"
     click.echo(
         f"Database at head; catalogue: {summary.categories} categories, "
         f"{summary.software} software; search index {state}."
     )
+
+
+REBUILT_BECAUSE = {
+    "missing": "there was none",
+    "version": "it was built by another version",
+    "database": "it was built from another database",
+    "empty": "it was empty beside offers in the database",
+    "count": "it held another number of offers than the database",
+    "unreadable": "it could not be read",
+}
+
+
+def with_progress(rebuild):
+    """Run `rebuild(total=…, advance=…)` with a progress bar once the number is known."""
+    state: dict = {}
+
+    def total(count: int) -> None:
+        if count:
+            state["bar"] = click.progressbar(length=count, label="Indexing organizations")
+            state["bar"].__enter__()
+
+    def advance(n: int) -> None:
+        if "bar" in state:
+            state["bar"].update(n)
+
+    try:
+        return rebuild(total=total, advance=advance)
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
 
 
 def import_with_progress(url: str, fetcher: Fetcher, trigger: str) -> ImportRun:
@@ -331,18 +369,7 @@ def repair_command() -> None:
 @search_cli.command("rebuild")
 def rebuild_command() -> None:
     """Rebuild the search index from the database (the database is the truth)."""
-    service = current_app.extensions["portee.search"]
-    state: dict = {}
-
-    def total(count: int) -> None:
-        state["bar"] = click.progressbar(length=count, label="Indexing organizations")
-        state["bar"].__enter__()
-
-    try:
-        count = service.rebuild(total=total, advance=lambda n: state["bar"].update(n))
-    finally:
-        if "bar" in state:
-            state["bar"].__exit__(None, None, None)
+    count = with_progress(current_app.extensions["portee.search"].rebuild)
     click.echo(f"Search index rebuilt: {count} offers indexed.")
 
 

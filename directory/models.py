@@ -404,3 +404,15 @@ class PublicLogEntry(SQLModel, table=True):
     kind: str = Field(max_length=20)  # admitted | rejected | suspended | reinstated | left
     public_reason: str | None = None
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class DatabaseIdentity(SQLModel, table=True):
+    """Which database this is: one row, a random id written when the database was created
+    (migration 0009). The search index records it, so an index built from another database
+    (a swapped `DATABASE_URL`, a restored folder) is noticed and rebuilt."""
+
+    __tablename__ = "database_identity"
+
+    id: int | None = Field(default=None, primary_key=True)  # always 1
+    uuid: str = Field(max_length=36)
+    created_at: datetime = Field(default_factory=utcnow)

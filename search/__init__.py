@@ -13,26 +13,52 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import func, select
 
 from directory import exposure
 from directory.db import Database, get_database
+from directory.identity import database_id
 from directory.models import Category, Software
 from search import sync
+from search.documents import offered_count
 from search.freshness import Confirmations, read_confirmations
-from search.index import IndexUnavailable, OfferIndex
+from search.index import (
+    COUNT,
+    DATABASE,
+    EMPTY,
+    MISSING,
+    UNREADABLE,
+    VERSION,
+    IndexStale,
+    IndexUnavailable,
+    OfferIndex,
+)
 from search.match import MatchRequest, MatchResult, Need, match_hosts, pick_offer
 from search.query import Fairness, SearchParams, SearchResults, run_search
+from search.schema import SCHEMA_VERSION
 from search.snapshot import on_snapshot
 from search.vocabulary import Vocabulary
 
-__all__ = ["IndexUnavailable", "SearchParams", "SearchResults", "SearchService", "get_search"]
+__all__ = [
+    "IndexRebuilding",
+    "IndexUnavailable",
+    "SearchParams",
+    "SearchResults",
+    "SearchService",
+    "get_search",
+]
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "portee.search"
 DEMOTION_TTL = 60.0
 CONFIRMATIONS_TTL = 60.0
 BATCH_SIZE = 200
 VOCABULARY_TTL = 60.0
+
+
+class IndexRebuilding(IndexUnavailable):
+    """The index is being rebuilt from the database (by this process or another one): pages
+    say so instead of showing counts of an index that belongs elsewhere."""
 
 
 class SearchService:
@@ -42,7 +68,7 @@ class SearchService:
         self, database: Database, index_dir: str, fairness: Fairness, exposure_cap: float = 0.0
     ) -> None:
         self.database = database
-        self.index = OfferIndex(index_dir)
+        self.index = OfferIndex(index_dir, expected=self._verdict)
         self.fairness = fairness
         self.exposure_cap = exposure_cap
         self._demoted: tuple[float, frozenset[int]] = (0.0, frozenset())
@@ -51,6 +77,8 @@ class SearchService:
         self._vocabulary_checked: tuple[float, Vocabulary | None] = (0.0, None)
         self._vocabulary_version: tuple | None = None
         self._lock = threading.Lock()
+        self._database_id: str | None = None
+        self._rebuilder: threading.Thread | None = None
 
     def vocabulary(self) -> Vocabulary:
         """The catalogue's words, read again when the catalogue changed (checked each minute:
@@ -75,7 +103,8 @@ class SearchService:
     def search(self, params: SearchParams) -> SearchResults:
         """Raises IndexUnavailable when the index is missing or locked."""
         vocabulary, fairness = self.vocabulary(), self.current_fairness()
-        return on_snapshot(self.index, lambda s: run_search(s, vocabulary, params, fairness))
+        with self._rebuilding_if_stale():
+            return on_snapshot(self.index, lambda s: run_search(s, vocabulary, params, fairness))
 
     def current_fairness(self) -> Fairness:
         """The fairness settings with this week's over-exposed hosts (recomputed each minute)
@@ -112,16 +141,18 @@ class SearchService:
 
     def match(self, request: MatchRequest) -> MatchResult:
         """Raises IndexUnavailable when the index is missing or locked."""
-        return match_hosts(self.index, request, self.current_fairness())
+        fairness = self.current_fairness()
+        with self._rebuilding_if_stale():
+            return match_hosts(self.index, request, fairness)
 
     def pick(self, need: Need, rng: random.Random | None = None) -> int | None:
         """A service id for "pick one for me", drawn fairly by the exposure ledger."""
         with self.database.session_scope() as session:
             month = exposure.referrals(session, 30)
         clicks = {org: share.clicks for org, share in month.items()}
-        return pick_offer(
-            self.index, need, clicks, rng or random.SystemRandom(), self.current_fairness()
-        )
+        fairness = self.current_fairness()
+        with self._rebuilding_if_stale():
+            return pick_offer(self.index, need, clicks, rng or random.SystemRandom(), fairness)
 
     def reindex_organizations(self, organization_ids: set[int]) -> None:
         """Called after a commit; a missing index is left for `search rebuild` to restore.
@@ -161,20 +192,110 @@ class SearchService:
                     rest, self._batch = self._batch, None
                 self._write(rest)
 
-    def ensure_index(self) -> str:
-        """Make sure a current index exists: "created" (empty), "rebuilt" (it was built by an
-        older version) or "present"."""
-        if not self.index.exists():
-            self.index.create_empty()
-            return "created"
-        if not self.index.current():
-            self.rebuild()
-            return "rebuilt"
-        return "present"
+    # -- the index and the database it belongs to --------------------------------------------
+    def database_id(self) -> str:
+        """This database's id (directory/identity.py), read once per process."""
+        if self._database_id is None:
+            with self.database.session_scope() as session:
+                self._database_id = database_id(session)
+        return self._database_id
+
+    def _verdict(self, identity: dict | None, offers: int | None) -> str | None:
+        """Why a build this process opens must be rebuilt, or None (OfferIndex's
+        `expected`). Asked once per build and process: the query path stays one stat()."""
+        try:
+            if identity is None or identity.get("schema") != SCHEMA_VERSION:
+                return VERSION
+            if identity.get("database") != self.database_id():
+                return DATABASE
+            if offers == 0 and self._batch is None:
+                # (a batch of this process holds back what it indexes, on purpose)
+                with self.database.session_scope() as session:
+                    if offered_count(session) > 0:
+                        return EMPTY
+        except SQLAlchemyError as exc:
+            raise IndexUnavailable(f"the database cannot be read: {exc}") from exc
+        return None
+
+    def stale_reason(self, exact: bool = False) -> str | None:
+        """Why the index in use must be rebuilt, or None: the verdict a process gives a build
+        when it opens it. `exact` also compares the number of offers with the database's
+        (`directory init`: a count of every offer, not for the site)."""
+        identity = self.index.identity()
+        if identity is None:
+            return MISSING if not self.index.exists() else VERSION
+        try:
+            offers = self.index.document_count()
+        except IndexUnavailable:
+            return UNREADABLE
+        reason = self._verdict(identity, offers)
+        if reason is None and exact:
+            with self.database.session_scope() as session:
+                if offered_count(session) != offers:
+                    return COUNT
+        return reason
+
+    @contextmanager
+    def _rebuilding_if_stale(self):
+        """An index that must be rebuilt is rebuilt in the background (unless a rebuild is
+        running already, here or in another process); meanwhile IndexRebuilding is raised."""
+        try:
+            yield
+        except IndexStale as exc:
+            self.rebuild_in_background()
+            raise IndexRebuilding(str(exc)) from exc
+
+    def rebuild_in_background(self) -> None:
+        with self._lock:
+            if self._rebuilder is not None and self._rebuilder.is_alive():
+                return
+            if self.index.folder.rebuild_running():
+                return
+            log.warning("Search index must be rebuilt; rebuilding it in the background")
+            self._rebuilder = threading.Thread(
+                target=self._rebuild_if_stale, name="portee-index-rebuild", daemon=True
+            )
+            self._rebuilder.start()
+
+    def _rebuild_if_stale(self) -> None:
+        try:
+            count = self.index.rebuild(
+                self.database.session_scope,
+                self.database_id(),
+                wait=False,
+                needed=self.stale_reason,
+            )
+        except Exception:
+            log.exception("Search index rebuild failed")
+            return
+        if count is not None:
+            log.warning("Search index rebuilt: %d offers", count)
+
+    def ensure_index(self, total=None, advance=None) -> tuple[str | None, int | None]:
+        """What `directory init` does for the index: rebuild it if it is missing, was built by
+        another version or from another database, or holds another number of offers than the
+        database. Returns (why it was rebuilt, offers indexed), or (None, None) if it was
+        right (asked again once a rebuild running elsewhere has ended)."""
+        reason: dict = {}
+
+        def needed() -> str | None:
+            reason["why"] = self.stale_reason(exact=True)
+            return reason["why"]
+
+        count = self.index.rebuild(
+            self.database.session_scope,
+            self.database_id(),
+            total=total,
+            advance=advance,
+            needed=needed,
+        )
+        return (reason["why"], count) if count is not None else (None, None)
 
     def rebuild(self, total=None, advance=None) -> int:
-        with self.database.session_scope() as session:
-            return self.index.rebuild(session, total=total, advance=advance)
+        """Rebuild the index from the database (waits for a rebuild running elsewhere)."""
+        return self.index.rebuild(
+            self.database.session_scope, self.database_id(), total=total, advance=advance
+        )
 
 
 def init_app(app: Flask) -> SearchService:

@@ -44,7 +44,7 @@ def demo_template(tmp_path_factory) -> Path:
 def demo_app(demo_template, tmp_path):
     """An app holding the demo federation, imported through the real importer."""
     folder = tmp_path / "site"
-    shutil.copytree(demo_template, folder)
+    shutil.copytree(demo_template, folder, symlinks=True)  # the index's `current` link
     application = make_app(folder)
     yield application
     get_database(application).engine.dispose()
@@ -126,7 +126,7 @@ def smtp_server():
 def mail_app(demo_template, tmp_path, smtp_server):
     """The demo app, sending its mail to the test SMTP server."""
     folder = tmp_path / "site"
-    shutil.copytree(demo_template, folder)
+    shutil.copytree(demo_template, folder, symlinks=True)  # the index's `current` link
     application = make_app(
         folder,
         MAIL_SERVER="127.0.0.1",

@@ -9,7 +9,7 @@ from flask import current_app
 from directory import public
 from directory.db import get_session
 from directory.models import Organization, Service
-from search import IndexUnavailable, SearchParams, get_search
+from search import IndexRebuilding, IndexUnavailable, SearchParams, get_search
 from search.match import HostMatch, MatchRequest, MatchResult, Need
 
 
@@ -25,6 +25,7 @@ class MatchOutcome:
     result: MatchResult | None = None
     hosts: list[HostView] = field(default_factory=list)
     unavailable: bool = False
+    rebuilding: bool = False  # unavailable because the index is being rebuilt
     names: dict[Need, object] = field(default_factory=dict)  # catalogue entry of each need
 
 
@@ -43,6 +44,7 @@ def run_match(request: MatchRequest, limit: int = 20) -> MatchOutcome:
     except IndexUnavailable as exc:
         current_app.logger.warning("Match unavailable: %s", exc)
         outcome.unavailable = True
+        outcome.rebuilding = isinstance(exc, IndexRebuilding)
         return outcome
     session = get_session()
     chosen = outcome.result.hosts[:limit]

@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from directory import public
 from directory.db import get_session
 from directory.models import Service
-from search import IndexUnavailable, SearchParams, SearchResults, get_search
+from search import IndexRebuilding, IndexUnavailable, SearchParams, SearchResults, get_search
 from search.schema import FACETS
 
 _VALUE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$", re.IGNORECASE)
@@ -24,6 +24,7 @@ class SearchOutcome:
     results: SearchResults | None = None
     services: list[Service] = field(default_factory=list)
     unavailable: bool = False
+    rebuilding: bool = False  # unavailable because the index is being rebuilt
     # Catalogue names by slug ({"name": {lang: name}}), to name facet values in the reader's
     # language.
     categories_by_slug: dict = field(default_factory=dict)
@@ -59,6 +60,7 @@ def run(params: SearchParams) -> SearchOutcome:
     except IndexUnavailable as exc:
         current_app.logger.warning("Search unavailable: %s", exc)
         outcome.unavailable = True
+        outcome.rebuilding = isinstance(exc, IndexRebuilding)
         return outcome
     session = get_session()
     outcome.services = public.services_in_order(session, outcome.results.service_ids)

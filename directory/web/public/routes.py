@@ -26,6 +26,7 @@ def home():
         categories=public.categories(get_session()),
         counts=counts,
         unavailable=outcome.unavailable,
+        rebuilding=outcome.rebuilding,
     )
 
 
@@ -52,7 +53,11 @@ def categories():
     outcome = run(SearchParams(per_page=1))
     counts = outcome.results.facets.get("category", {}) if outcome.results else {}
     return render_template(
-        "public/categories.html", categories=public.categories(get_session()), counts=counts
+        "public/categories.html",
+        categories=public.categories(get_session()),
+        counts=counts,
+        unavailable=outcome.unavailable,
+        rebuilding=outcome.rebuilding,
     )
 
 
@@ -73,7 +78,11 @@ def software_list():
     outcome = run(SearchParams(per_page=1))
     counts = outcome.results.facets.get("software", {}) if outcome.results else {}
     return render_template(
-        "public/software_list.html", software=public.software_list(get_session()), counts=counts
+        "public/software_list.html",
+        software=public.software_list(get_session()),
+        counts=counts,
+        unavailable=outcome.unavailable,
+        rebuilding=outcome.rebuilding,
     )
 
 
