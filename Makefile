@@ -12,8 +12,15 @@ run: install
 	$(FLASK) directory demo
 	$(FLASK) run $(RUN_ARGS)
 
+# The domain and importer tests, run a second time with every app on PostgreSQL (README, Tests).
+POSTGRES_TESTS := $(addprefix tests/test_,$(addsuffix .py,account apply catalog confirmation \
+  dashboard import import_integrity import_quiet match moderation ownership search \
+  search_engine sessions sources staleness))
+
+# One throwaway PostgreSQL cluster for both passes: the whole suite on SQLite (with the
+# migrations on both databases), then the modules above on PostgreSQL.
 test: install-test
-	scripts/with-postgres $(BIN)/pytest
+	scripts/with-postgres sh -c '$(BIN)/pytest && $(BIN)/pytest --db=postgresql $(POSTGRES_TESTS)'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

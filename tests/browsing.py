@@ -4,7 +4,6 @@ the demo app served for real on 127.0.0.1, and the axe-core check every opened p
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -14,7 +13,6 @@ import pytest
 from werkzeug.serving import make_server
 
 from directory.db import get_database
-from support import make_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(tempfile.gettempdir()) / "portee-screenshots"
@@ -38,11 +36,10 @@ expect = sync_api.expect
 
 
 @pytest.fixture(scope="module")
-def live_server(demo_template, tmp_path_factory):
+def live_server(sites, demo_template, tmp_path_factory):
     """The demo app, served by a real threaded Werkzeug server; yields its base URL."""
-    folder = tmp_path_factory.mktemp("browser") / "site"
-    shutil.copytree(demo_template, folder)
-    app = make_app(folder)
+    site = sites.copy(demo_template, tmp_path_factory.mktemp("browser") / "site")
+    app = sites.app(site)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -53,6 +50,7 @@ def live_server(demo_template, tmp_path_factory):
         server.server_close()
         thread.join(timeout=10)
         get_database(app).engine.dispose()
+        sites.discard(site)
 
 
 @pytest.fixture(scope="module")

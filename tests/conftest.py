@@ -1,11 +1,18 @@
-"""Fixtures: an app on a real SQLite file and a real Whoosh index in a temporary folder.
+"""Fixtures: an app on a real database and a real Whoosh index in a temporary folder.
 
-Importing the demo federation takes a few seconds, so it is done once per session into a
-template folder; `demo_app` copies that folder for each test (tests may write to it freely).
+The database is a SQLite file in that folder, or with `pytest --db=postgresql` a fresh
+PostgreSQL database on the server scripts/with-postgres starts (`make test` runs the domain and
+importer modules a second time so; see the README). Only the tests that get their app from these
+fixtures (through `sites`) run in that second pass: the others would only repeat themselves.
+
+Preparing a site (migrations, catalogue) and importing the demo federation take seconds, so
+each is done once per session into a template site (tests/sites.py); `app` and `demo_app` copy
+it for each test (tests may write to their copy freely).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -13,6 +20,7 @@ import pytest
 
 # Browser fixtures (live_server, browser, new_page), for every browser test module.
 from browsing import browser, live_server, new_page  # noqa: E402,F401
+from sites import KINDS, PostgresServer, Site, Sites
 
 from directory.cli import DEMO_HOSTS
 from directory.db import get_database
@@ -20,34 +28,109 @@ from support import import_demo, make_app, prepare
 
 __all__ = ["import_demo", "make_app", "prepare"]
 
+POSTGRES_URL_VARIABLE = "PORTEE_TEST_POSTGRES_URL"
 
-@pytest.fixture
-def app(tmp_path):
-    """An initialised app with the catalogue and no organizations."""
-    application = make_app(tmp_path)
-    prepare(application)
-    yield application
-    get_database(application).engine.dispose()
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db",
+        choices=KINDS,
+        default="sqlite",
+        help="where the app fixtures keep their data: SQLite files (default) or PostgreSQL"
+        f" databases on the server {POSTGRES_URL_VARIABLE} names (set by scripts/with-postgres);"
+        " with postgresql, only the tests that use those fixtures run",
+    )
+
+
+def pytest_configure(config):
+    if config.getoption("db") == "postgresql" and not os.environ.get(POSTGRES_URL_VARIABLE):
+        raise pytest.UsageError(
+            f"--db=postgresql needs {POSTGRES_URL_VARIABLE}:"
+            " run pytest through scripts/with-postgres"
+        )
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("db") != "postgresql":
+        return
+    kept, deselected = [], []
+    for item in items:
+        uses_sites = "sites" in getattr(item, "fixturenames", ())  # directly or through app…
+        (kept if uses_sites else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
+def pytest_report_header(config):
+    return f"database of the app fixtures: {config.getoption('db')}"
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("demo-template")
-    application = make_app(folder)
-    prepare(application)
-    import_demo(application)
-    get_database(application).engine.dispose()
-    return folder
+def postgres_server():
+    """The PostgreSQL server scripts/with-postgres started (it drops what it created).
+
+    Skipped where no server is given, except in CI, where PostgreSQL must be tested.
+    """
+    admin_url = os.environ.get(POSTGRES_URL_VARIABLE)
+    if not admin_url:
+        if os.environ.get("CI"):
+            pytest.fail(f"{POSTGRES_URL_VARIABLE} is not set: run the tests through `make test`")
+        pytest.skip("no PostgreSQL server (run the tests through `make test`)")
+    server = PostgresServer(admin_url)
+    yield server
+    server.close()
 
 
 @pytest.fixture
-def demo_app(demo_template, tmp_path):
-    """An app holding the demo federation, imported through the real importer."""
-    folder = tmp_path / "site"
-    shutil.copytree(demo_template, folder, symlinks=True)  # the index's `current` link
-    application = make_app(folder)
-    yield application
+def postgres_url(postgres_server):
+    """A fresh, empty PostgreSQL database (whatever --db says)."""
+    name = postgres_server.create()
+    yield postgres_server.url(name)
+    postgres_server.drop(name)
+
+
+@pytest.fixture(scope="session")
+def sites(request) -> Sites:
+    """Sites on the database --db chose."""
+    if request.config.getoption("db") == "postgresql":
+        return Sites("postgresql", request.getfixturevalue("postgres_server"))
+    return Sites("sqlite")
+
+
+@pytest.fixture(scope="session")
+def empty_template(sites, tmp_path_factory) -> Site:
+    """What `flask directory init` makes: the schema at head, the catalogue, an empty index."""
+    site = sites.new(tmp_path_factory.mktemp("empty-template"))
+    application = sites.app(site)
+    prepare(application)
     get_database(application).engine.dispose()
+    yield site
+    sites.discard(site)
+
+
+@pytest.fixture
+def app(sites, empty_template, tmp_path):
+    """An initialised app with the catalogue and no organizations."""
+    with sites.open_copy(empty_template, tmp_path) as application:
+        yield application
+
+
+@pytest.fixture(scope="session")
+def demo_template(sites, empty_template, tmp_path_factory) -> Site:
+    site = sites.copy(empty_template, tmp_path_factory.mktemp("demo-template"))
+    application = sites.app(site)
+    import_demo(application)
+    get_database(application).engine.dispose()
+    yield site
+    sites.discard(site)
+
+
+@pytest.fixture
+def demo_app(sites, demo_template, tmp_path):
+    """An app holding the demo federation, imported through the real importer."""
+    with sites.open_copy(demo_template, tmp_path / "site") as application:
+        yield application
 
 
 @pytest.fixture
@@ -66,32 +149,6 @@ def demo_hosts(tmp_path) -> Path:
     target = tmp_path / "hosts"
     shutil.copytree(DEMO_HOSTS, target)
     return target
-
-
-@pytest.fixture
-def postgres_url():
-    """A fresh, empty PostgreSQL database (scripts/with-postgres starts the server).
-
-    Skipped where no server is given, except in CI, where PostgreSQL must be tested.
-    """
-    import os
-    import uuid
-
-    import sqlalchemy as sa
-
-    admin_url = os.environ.get("PORTEE_TEST_POSTGRES_URL")
-    if not admin_url:
-        if os.environ.get("CI"):
-            pytest.fail("PORTEE_TEST_POSTGRES_URL is not set: run the tests through `make test`")
-        pytest.skip("no PostgreSQL server (run the tests through `make test`)")
-    name = f"portee_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield admin_url.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture
@@ -123,15 +180,13 @@ def smtp_server():
 
 
 @pytest.fixture
-def mail_app(demo_template, tmp_path, smtp_server):
+def mail_app(sites, demo_template, tmp_path, smtp_server):
     """The demo app, sending its mail to the test SMTP server."""
-    folder = tmp_path / "site"
-    shutil.copytree(demo_template, folder, symlinks=True)  # the index's `current` link
-    application = make_app(
-        folder,
+    with sites.open_copy(
+        demo_template,
+        tmp_path / "site",
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=smtp_server.port,
         PORTEE_BASE_URL="http://portee.test",
-    )
-    yield application
-    get_database(application).engine.dispose()
+    ) as application:
+        yield application

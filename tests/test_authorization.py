@@ -8,7 +8,6 @@ host's data (IDOR).
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 
 import pytest
@@ -31,7 +30,7 @@ from directory.models import (
     Source,
 )
 from directory.web.dashboard import routes
-from support import csrf_token, login, make_account, make_app
+from support import csrf_token, login, make_account
 
 OWNER_A = "owner-a@example.org"  # owns le-chaton-libre
 OWNER_B = "owner-b@example.org"  # owns cigogne-libre
@@ -68,11 +67,10 @@ def _org(session, slug: str) -> Organization:
 
 
 @pytest.fixture(scope="module")
-def site_template(demo_template, tmp_path_factory):
+def site_template(sites, demo_template, tmp_path_factory):
     """The demo, plus the accounts and rows the matrix needs: built once, copied per test."""
-    folder = tmp_path_factory.mktemp("authorization")
-    shutil.copytree(demo_template, folder, dirs_exist_ok=True)
-    app = make_app(folder)
+    template = sites.copy(demo_template, tmp_path_factory.mktemp("authorization"))
+    app = sites.app(template)
     database = get_database(app)
     with database.session_scope() as session:
         ids = _org(session, "le-chaton-libre").id, _org(session, "cigogne-libre").id
@@ -124,15 +122,18 @@ def site_template(demo_template, tmp_path_factory):
             "application": application.id,
         }
     database.engine.dispose()
-    return folder, ids
+    yield template, ids
+    sites.discard(template)
 
 
 @pytest.fixture
-def site(site_template, tmp_path, monkeypatch):
+def site(sites, site_template, tmp_path, monkeypatch):
     template, ids = site_template
-    folder = tmp_path / "site"
-    shutil.copytree(template, folder)
-    app = make_app(folder, MAIL_FOLDER=str(tmp_path / "mail"))
+    with sites.open_copy(template, tmp_path / "site", MAIL_FOLDER=str(tmp_path / "mail")) as app:
+        yield from _site(app, ids, monkeypatch)
+
+
+def _site(app, ids, monkeypatch):
     # "Refresh now" and "check now" read the demo's files, not the network.
     monkeypatch.setattr(
         routes.Fetcher,
@@ -140,7 +141,6 @@ def site(site_template, tmp_path, monkeypatch):
         classmethod(lambda cls, _config: Fetcher(transport=DirectoryTransport(DEMO_HOSTS))),
     )
     yield Site(app=app, **ids)
-    get_database(app).engine.dispose()
 
 
 def client_for(site: Site, role: str):

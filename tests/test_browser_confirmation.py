@@ -8,7 +8,6 @@ ago (Ghjattu Liberu and Moutarde are paused in the demo's files).
 from __future__ import annotations
 
 import re
-import shutil
 import threading
 from datetime import timedelta
 
@@ -20,15 +19,14 @@ from werkzeug.serving import make_server
 from directory.db import get_database
 from directory.models import Organization
 from directory.timeutil import utcnow
-from support import make_account, make_app
+from support import make_account
 
 
 @pytest.fixture(scope="module")
-def stale_site(demo_template, tmp_path_factory):
+def stale_site(sites, demo_template, tmp_path_factory):
     """The demo app with one stale host, served for real: (base URL, app)."""
-    folder = tmp_path_factory.mktemp("browser-stale") / "site"
-    shutil.copytree(demo_template, folder)
-    app = make_app(folder)
+    site = sites.copy(demo_template, tmp_path_factory.mktemp("browser-stale") / "site")
+    app = sites.app(site)
     with get_database(app).session_scope() as session:
         host = session.exec(select(Organization).where(Organization.slug == "le-chaton-libre"))
         organization = host.one()
@@ -45,6 +43,7 @@ def stale_site(demo_template, tmp_path_factory):
         server.server_close()
         thread.join(timeout=10)
         get_database(app).engine.dispose()
+        sites.discard(site)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ The module serves its own copy of the demo with mail going to a real SMTP server
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 import threading
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from werkzeug.serving import make_server
 from directory import moderation
 from directory.db import get_database
 from directory.models import Account, Application
-from support import make_account, make_app
+from support import make_account
 
 EMAIL = "camille@chaton-des-pres.example"
 PASSWORD = "une phrase de passe assez longue"
@@ -53,16 +52,15 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def site(demo_template, tmp_path_factory):
+def site(sites, demo_template, tmp_path_factory):
     inbox = Inbox()
     smtp_port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
     controller.start()
-    folder = tmp_path_factory.mktemp("browser-host") / "site"
-    shutil.copytree(demo_template, folder)
+    copy = sites.copy(demo_template, tmp_path_factory.mktemp("browser-host") / "site")
     web_port = free_port()
-    app = make_app(
-        folder,
+    app = sites.app(
+        copy,
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=smtp_port,
         PORTEE_BASE_URL=f"http://127.0.0.1:{web_port}",
@@ -78,6 +76,7 @@ def site(demo_template, tmp_path_factory):
         thread.join(timeout=10)
         controller.stop()
         get_database(app).engine.dispose()
+        sites.discard(copy)
 
 
 @pytest.fixture

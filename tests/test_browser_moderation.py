@@ -9,7 +9,6 @@ it can create the accounts and the application in the database the server reads.
 from __future__ import annotations
 
 import re
-import shutil
 import threading
 from dataclasses import dataclass
 
@@ -21,7 +20,7 @@ from werkzeug.serving import make_server
 from directory import membership, moderation
 from directory.db import get_database
 from directory.models import Account, Application, Service, Software
-from support import make_account, make_app
+from support import make_account
 
 MODERATOR = "moderatrice@portee.example"
 OTHER_MODERATOR = "second@portee.example"
@@ -66,10 +65,9 @@ def _prepare(app) -> int:
 
 
 @pytest.fixture(scope="module")
-def live_site(demo_template, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("browser-moderation") / "site"
-    shutil.copytree(demo_template, folder)
-    app = make_app(folder)
+def live_site(sites, demo_template, tmp_path_factory):
+    site = sites.copy(demo_template, tmp_path_factory.mktemp("browser-moderation") / "site")
+    app = sites.app(site)
     application_id = _prepare(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-moderation", daemon=True)
@@ -81,6 +79,7 @@ def live_site(demo_template, tmp_path_factory):
         server.server_close()
         thread.join(timeout=10)
         get_database(app).engine.dispose()
+        sites.discard(site)
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import ipaddress
 import logging
+import threading
 import time
 
 import pytest
@@ -104,30 +105,45 @@ def test_unknown_content_encoding_is_refused(httpserver):
 
 
 def test_a_trickling_server_hits_the_total_deadline(httpserver):
+    done = threading.Event()  # set when the test is over: the server stops trickling then
+
     def trickle(_request):
         def body():
-            for _ in range(20):
-                time.sleep(0.2)
+            # A byte every 0.2 s: each read comes in time, only the total deadline can stop it.
+            while not done.wait(0.2):
                 yield b"x"
 
         return Response(body())
 
     httpserver.expect_request("/slow").respond_with_handler(trickle)
-    with open_fetcher(deadline=0.6) as fetcher:
-        started = time.monotonic()
-        result = fetcher.fetch(httpserver.url_for("/slow"))
+    try:
+        with open_fetcher(deadline=0.6) as fetcher:
+            started = time.monotonic()
+            result = fetcher.fetch(httpserver.url_for("/slow"))
+            elapsed = time.monotonic() - started
+    finally:
+        done.set()
     assert result.error.code == "too_slow"
-    assert time.monotonic() - started < 3
+    assert 0.6 <= elapsed < 3
 
 
 def test_a_server_that_never_answers_times_out(httpserver):
     import httpx
 
-    httpserver.expect_request("/mute").respond_with_handler(
-        lambda _r: (time.sleep(1.5), Response("late"))[1]
-    )
-    with open_fetcher(timeout=httpx.Timeout(0.3)) as fetcher:
-        result = fetcher.fetch(httpserver.url_for("/mute"))
+    asked, done = threading.Event(), threading.Event()
+
+    def mute(_request):
+        asked.set()
+        done.wait(10)  # answers only once the test is over
+        return Response("late")
+
+    httpserver.expect_request("/mute").respond_with_handler(mute)
+    try:
+        with open_fetcher(timeout=httpx.Timeout(0.3)) as fetcher:
+            result = fetcher.fetch(httpserver.url_for("/mute"))
+        assert asked.is_set() and not done.is_set()  # the request came, and had no answer
+    finally:
+        done.set()
     assert result.error.code == "timeout"
 
 
@@ -296,15 +312,44 @@ def test_retry_after_is_kept(httpserver):
     assert result.retry_after == 3600
 
 
-def test_our_slow_name_server_is_told_apart_from_an_unknown_host(monkeypatch):
+def resolve_while_the_name_server_hangs(monkeypatch) -> tuple[str | None, bool]:
+    """Resolve a name while getaddrinfo hangs (until released), with DNS_TIMEOUT at 0.05 s:
+    the resolver's refusal code, and whether the resolver answered while the lookup still hung.
+    """
     from directory.feeds import guard
 
-    def slow(*_args, **_kwargs):
-        time.sleep(0.5)
+    released = threading.Event()
+
+    def hanging(*_args, **_kwargs):
+        released.wait(10)
         raise OSError("too late anyway")
 
     monkeypatch.setattr(guard, "DNS_TIMEOUT", 0.05)
-    monkeypatch.setattr(guard.socket, "getaddrinfo", slow)
-    with pytest.raises(guard.Refused) as refused:
-        guard.system_resolver("slow.example", 443)
-    assert refused.value.code == "resolver_timeout"
+    monkeypatch.setattr(guard.socket, "getaddrinfo", hanging)
+    outcome: dict[str, str] = {}
+
+    def resolve():
+        try:
+            guard.system_resolver("slow.example", 443)
+        except guard.Refused as refused:
+            outcome["code"] = refused.code
+
+    thread = threading.Thread(target=resolve, name="resolve")
+    thread.start()
+    try:
+        thread.join(timeout=1.0)  # twenty times DNS_TIMEOUT
+        answered_in_time = not thread.is_alive()
+    finally:
+        released.set()
+        thread.join()
+    return outcome.get("code"), answered_in_time
+
+
+def test_our_slow_name_server_is_told_apart_from_an_unknown_host(monkeypatch):
+    code, _answered_in_time = resolve_while_the_name_server_hangs(monkeypatch)
+    assert code == "resolver_timeout"
+
+
+def test_a_hanging_name_server_is_given_up_after_the_dns_timeout(monkeypatch):
+    _code, answered_in_time = resolve_while_the_name_server_hangs(monkeypatch)
+    assert answered_in_time

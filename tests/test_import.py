@@ -248,13 +248,41 @@ def test_refresh_imports_only_what_is_due(app, demo_hosts):
     ]
 
 
+def services_of(session, organization: Organization) -> dict[int, tuple]:
+    statement = select(Service).where(Service.organization_id == organization.id)
+    return {s.id: (s.name, s.registration, s.load, s.retired_at) for s in session.exec(statement)}
+
+
+def offered_ids(app) -> set[int]:
+    """Every offer the search returns, page after page."""
+    found: set[int] = set()
+    page = 1
+    with app.app_context():
+        while True:
+            results = get_search().search(SearchParams(page=page, per_page=100))
+            found.update(results.service_ids)
+            if page >= results.pages:
+                return found
+            page += 1
+
+
 def test_an_html_page_instead_of_a_file_is_refused_clearly(app, demo_hosts):
     import_demo(app, demo_hosts)
+    with get_database(app).session_scope() as session:
+        listed = services_of(session, organization_by_source(session))
+    assert len(listed) >= 3 and all(retired is None for *_, retired in listed.values())
+    offered = offered_ids(app)
+    assert set(listed) <= offered
     (demo_hosts / CHATONLIBRE / "organization.properties").write_text(
         "<!DOCTYPE html><html><body>Welcome to nginx!</body></html>", encoding="utf-8"
     )
-    import_demo(app, demo_hosts)
+    run = import_demo(app, demo_hosts)
+    assert run.failed == 2  # the demo's 404 and the page
     with get_database(app).session_scope() as session:
         source = session.exec(select(Source).where(Source.url == ORG_URL)).one()
         assert source.last_error == "expected a ChatonsInfos file, but the server sent a web page"
-        assert organization_by_source(session).name == "Le Chaton Libre"
+        organization = organization_by_source(session)
+        assert organization.name == "Le Chaton Libre"
+        # A page that lists no service retires none: every service stays as it was, offered.
+        assert services_of(session, organization) == listed
+    assert offered_ids(app) == offered

@@ -11,8 +11,8 @@ import pytest
 from directory.feeds.issues import MESSAGES, ParseError
 from directory.feeds.librehost import MAX_BYTES, ParsedJson, parse_librehost
 
-# CI clones main with shared/ beside it, so <repo>/../shared is the shared folder.
-SAMPLES = Path(__file__).resolve().parents[2] / "shared/data/samples/librehost"
+# Real hosts' files, copied into the repository (their origins: samples/librehost/README.md).
+SAMPLES = Path(__file__).resolve().parent / "samples/librehost"
 SAMPLE_NAMES = (
     "NiXium-unfilled-template",
     "allmende.io",

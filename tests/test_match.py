@@ -253,27 +253,32 @@ def test_a_host_over_its_share_steps_back(app, hosts):
 
 
 def test_pick_one_spreads_referrals_more_evenly_than_chance(app):
+    from search.match import pick_offer
+
     ids = [add_host(app, f"Pad {n}", [everything(WRITING)]) for n in range(6)]
     skewed = {ids[0]: 60, ids[1]: 30}
+    with get_database(app).session_scope() as session:
+        host_of = {s.id: s.organization_id for s in session.exec(select(Service))}
 
-    def simulate(weighted: bool, seed: int) -> list[int]:
-        totals = Counter(skewed)
-        rng = random.Random(seed)
-        with app.app_context():
-            search = get_search()
-            from search.match import pick_offer
+    # "Pick one for me" 300 times, each pick counted as a referral before the next one.
+    picked = Counter(skewed)
+    rng = random.Random(7)
+    with app.app_context():
+        index = get_search().index
+        for _ in range(300):
+            picked[host_of[pick_offer(index, WRITING, dict(picked), rng)]] += 1
+    # Chance: as many referrals, each to one of the six hosts drawn uniformly (not by the code
+    # under test).
+    chance = Counter(skewed)
+    rng = random.Random(8)
+    for _ in range(300):
+        chance[rng.choice(ids)] += 1
 
-            for _ in range(300):
-                clicks = dict(totals) if weighted else {}
-                service_id = pick_offer(search.index, WRITING, clicks, rng)
-                with get_database(app).session_scope() as session:
-                    totals[session.get(Service, service_id).organization_id] += 1
-        return [totals[i] for i in ids]
-
-    weighted = simulate(True, 7)
-    uniform = simulate(False, 7)
-    assert statistics.pstdev(weighted) < statistics.pstdev(uniform) / 2
-    assert weighted[0] < uniform[0]
+    assert set(picked) == set(chance) == set(ids)  # every host was picked, and no other
+    assert picked.total() == chance.total() == 390
+    assert statistics.pstdev(picked.values()) < statistics.pstdev(chance.values()) / 2
+    assert picked[ids[0]] < chance[ids[0]]
+    assert min(picked.values()) > min(chance.values())  # the least referred catch up
 
 
 def test_full_and_unhealthy_offers_are_never_picked(app):

@@ -7,7 +7,6 @@ carries a valid CSRF token, so a refusal is the authorization's, not the token's
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 
 import pytest
@@ -16,7 +15,7 @@ from sqlmodel import select
 from directory import membership
 from directory.db import get_database
 from directory.models import Account, Application, Decision, Organization
-from support import csrf_token, login, make_account, make_app
+from support import csrf_token, login, make_account
 
 HOST = "host@example.org"  # owns le-chaton-libre
 EMAILS = {"host": HOST, "moderator": "moderator@example.org", "admin": "admin@example.org"}
@@ -67,11 +66,10 @@ def _org_id(session, slug: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def site_template(demo_template, tmp_path_factory):
+def site_template(sites, demo_template, tmp_path_factory):
     """The demo with the accounts, an open application and a suspended member: built once."""
-    folder = tmp_path_factory.mktemp("moderation-authz")
-    shutil.copytree(demo_template, folder, dirs_exist_ok=True)
-    app = make_app(folder)
+    template = sites.copy(demo_template, tmp_path_factory.mktemp("moderation-authz"))
+    app = sites.app(template)
     database = get_database(app)
     with database.session_scope() as session:
         member, suspended = _org_id(session, "cigogne-libre"), _org_id(session, "le-chaton-libre")
@@ -92,18 +90,16 @@ def site_template(demo_template, tmp_path_factory):
         session.commit()
         ids = Ids(application.id, member, suspended, target)
     database.engine.dispose()
-    return folder, ids
+    yield template, ids
+    sites.discard(template)
 
 
 @pytest.fixture
-def site(site_template, tmp_path):
+def site(sites, site_template, tmp_path):
     template, ids = site_template
-    folder = tmp_path / "site"
-    shutil.copytree(template, folder)
-    app = make_app(folder)
-    app.extensions["portee.txt_resolver"] = lambda name: []  # no DNS lookups from the tests
-    yield app, ids
-    get_database(app).engine.dispose()
+    with sites.open_copy(template, tmp_path / "site") as app:
+        app.extensions["portee.txt_resolver"] = lambda name: []  # no DNS lookups from the tests
+        yield app, ids
 
 
 def client_as(app, role: str):
