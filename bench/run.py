@@ -23,10 +23,10 @@ from bench.bulk import bulk_load
 from bench.queries import QUERIES, QUICK, Query
 from bench.serve import FileServer
 from bench.stats import folder_mb, peak_rss_mb, rss_mb, summary_ms
-from directory.feeds.fetch import Fetcher
-from directory.feeds.guard import AddressPolicy
 from directory.feeds.runner import refresh_organization, run_federation_import
 from directory.models import Source
+from directory.outbound.fetch import Fetcher
+from directory.outbound.guard import AddressPolicy
 from search.index import OfferIndex
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,8 +16,6 @@ from sqlmodel import Session, select
 from directory.admin_cli import accounts_cli
 from directory.catalog import load_catalog
 from directory.db import get_database
-from directory.feeds.fetch import DirectoryTransport, Fetcher
-from directory.feeds.guard import AddressPolicy, Refused
 from directory.feeds.issues import Issue
 from directory.feeds.repair import repair
 from directory.feeds.runner import (
@@ -28,6 +26,8 @@ from directory.feeds.runner import (
     run_organization_sources,
 )
 from directory.models import ImportResult, ImportRun, Organization, Source
+from directory.outbound.fetch import DirectoryTransport, Fetcher
+from directory.outbound.guard import AddressPolicy, Refused
 from directory.sources import ORGANIZATION_SOURCE_KINDS, SourceError, add_source, remove_source
 
 ROOT = Path(__file__).resolve().parent.parent

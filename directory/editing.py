@@ -17,7 +17,6 @@ from sqlmodel import Session, select
 
 from directory import listings, sources, staleness
 from directory.accounts import add_editor, audit, hash_token, membership_of, normalize_email
-from directory.feeds.guard import AddressPolicy
 from directory.models import (
     Account,
     Application,
@@ -32,6 +31,7 @@ from directory.models import (
     Software,
     Source,
 )
+from directory.outbound.guard import AddressPolicy
 from directory.timeutil import utcnow
 from directory.vocabulary import LEGAL_TYPES, LOADS, PRICES, REGISTRATIONS, price_for
 

@@ -14,7 +14,6 @@ from sqlmodel import Session, select
 
 from directory import listings, ownership, permissions, sources
 from directory.accounts import add_editor, audit
-from directory.feeds.guard import AddressPolicy
 from directory.models import (
     Account,
     Application,
@@ -22,6 +21,7 @@ from directory.models import (
     Organization,
     OrganizationMember,
 )
+from directory.outbound.guard import AddressPolicy
 from directory.timeutil import utcnow
 
 # The charter a host commits to, in the order the form shows it (wording: the web layer).

@@ -31,7 +31,6 @@ from directory.accounts import (
 )
 from directory.db import Database
 from directory.feeds import runner
-from directory.feeds.fetch import Fetcher
 from directory.models import (
     Account,
     Application,
@@ -45,6 +44,7 @@ from directory.models import (
     Software,
     Source,
 )
+from directory.outbound.fetch import Fetcher
 from directory.timeutil import utcnow
 
 VOTES = ("approve", "reject", "abstain")

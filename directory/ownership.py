@@ -2,9 +2,10 @@
 
 Portée gives the host a token; the host publishes it either in a file at
 `https://<domain>/.well-known/portee-verification.txt` or in a DNS TXT record at
-`_portee-verification.<domain>`. The file is read through the importer's guarded Fetcher (the
-SSRF rules apply, on every redirect too). A check records what it found, worded by the web
-layer from a code (`http_status`, `token_missing`, `dns_no_record`…). Callers commit.
+`_portee-verification.<domain>`. The file is read through the guarded Fetcher of
+directory/outbound, which callers pass in (the SSRF rules apply, on every redirect too). A check
+records what it found, worded by the web layer from a code (`http_status`, `token_missing`,
+`dns_no_record`…). Callers commit.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import dns.resolver
 from sqlmodel import Session, select
 
 from directory.accounts import audit
-from directory.feeds.fetch import Fetcher
 from directory.models import Account, DomainClaim, Organization
+from directory.outbound.fetch import Fetcher
 from directory.timeutil import utcnow
 
 WELL_KNOWN_PATH = "/.well-known/portee-verification.txt"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from directory.feeds.guard import AddressPolicy, Refused
 from directory.models import Organization, Source
+from directory.outbound.guard import AddressPolicy, Refused
 
 # "organization": its ChatonsInfos file (services come with it); "json": librehost.json;
 # "news": an Atom or RSS feed.

@@ -9,8 +9,8 @@ from app import create_app
 from directory.catalog import load_catalog
 from directory.cli import DEMO_FEDERATION, DEMO_HOSTS, upgrade_database
 from directory.db import get_database
-from directory.feeds.fetch import DirectoryTransport, Fetcher
 from directory.feeds.runner import run_federation_import
+from directory.outbound.fetch import DirectoryTransport, Fetcher
 
 ROOT = Path(__file__).resolve().parent.parent
 

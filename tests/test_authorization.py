@@ -17,8 +17,6 @@ from directory import editing, listings
 from directory.accounts import add_editor
 from directory.cli import DEMO_HOSTS
 from directory.db import get_database
-from directory.feeds.fetch import DirectoryTransport, Fetcher
-from directory.feeds.guard import AddressPolicy
 from directory.models import (
     Account,
     Application,
@@ -29,6 +27,8 @@ from directory.models import (
     Service,
     Source,
 )
+from directory.outbound.fetch import DirectoryTransport, Fetcher
+from directory.outbound.guard import AddressPolicy
 from directory.web.dashboard import routes
 from support import csrf_token, login, make_account
 

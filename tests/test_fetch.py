@@ -16,8 +16,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Response
 
-from directory.feeds.fetch import Fetcher
-from directory.feeds.guard import AddressPolicy, Refused, address_problem
+from directory.outbound.fetch import Fetcher
+from directory.outbound.guard import AddressPolicy, Refused, address_problem
 
 PUBLIC_STAND_IN = ipaddress.ip_network("127.0.0.2/32")
 

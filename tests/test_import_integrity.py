@@ -17,10 +17,10 @@ import pytest
 from sqlmodel import select
 
 from directory.db import get_database
-from directory.feeds.fetch import Fetcher
-from directory.feeds.guard import AddressPolicy
 from directory.feeds.runner import run_federation_import
 from directory.models import ImportResult, ImportRun, Organization, Service, Source
+from directory.outbound.fetch import Fetcher
+from directory.outbound.guard import AddressPolicy
 from search import SearchParams, get_search
 
 HOSTS = {

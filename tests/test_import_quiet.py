@@ -14,8 +14,6 @@ from test_import import CHATONLIBRE, ORG_URL, edit, say_the_pad_is_full
 
 from directory import listings
 from directory.db import get_database
-from directory.feeds.fetch import DirectoryTransport, Fetcher, FetchResult
-from directory.feeds.guard import AddressPolicy
 from directory.feeds.issues import Issue
 from directory.feeds.ledger import MAX_BACKOFF, attempt
 from directory.feeds.reconcile import FileOutcome
@@ -29,6 +27,8 @@ from directory.models import (
     Source,
     website_domain,
 )
+from directory.outbound.fetch import DirectoryTransport, Fetcher, FetchResult
+from directory.outbound.guard import AddressPolicy
 from directory.timeutil import utcnow
 from support import import_demo
 

@@ -17,7 +17,6 @@ from sqlmodel import select
 from directory import membership, moderation
 from directory.accounts import check_password
 from directory.db import get_database
-from directory.feeds.guard import AddressPolicy
 from directory.models import (
     Account,
     Application,
@@ -31,6 +30,7 @@ from directory.models import (
     Software,
     Source,
 )
+from directory.outbound.guard import AddressPolicy
 from directory.timeutil import utcnow
 from search import SearchParams, get_search
 from support import csrf_token, login, make_account

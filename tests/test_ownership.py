@@ -16,10 +16,10 @@ from sqlmodel import select
 
 from directory import listings, ownership
 from directory.db import get_database
-from directory.feeds.fetch import Fetcher, FetchResult
-from directory.feeds.guard import AddressPolicy
 from directory.feeds.issues import Issue
 from directory.models import AuditEvent, DomainClaim, Organization
+from directory.outbound.fetch import Fetcher, FetchResult
+from directory.outbound.guard import AddressPolicy
 
 WELL_KNOWN = "/.well-known/portee-verification.txt"
 

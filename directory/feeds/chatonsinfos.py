@@ -14,9 +14,9 @@ from urllib.parse import urljoin
 
 from directory import vocabulary
 from directory.feeds import values as v
-from directory.feeds.guard import Refused, canonical_url
 from directory.feeds.issues import Issue, ParseError
 from directory.feeds.properties import Entry, decode, read_entries
+from directory.outbound.guard import Refused, canonical_url
 
 FILE_CLASSES = ("federation", "organization", "service", "device")
 _PLACEHOLDER = re.compile(r"^(<[^>]*>|\{\{.*\}\}|xxx+|TODO|CHANGEME|-)$", re.IGNORECASE)

@@ -22,8 +22,6 @@ from sqlmodel import Session, select
 from directory import listings, staleness
 from directory.catalog import SoftwareResolver
 from directory.feeds.chatonsinfos import OrganizationRecord, ParsedFile, ServiceRecord
-from directory.feeds.fetch import FetchResult
-from directory.feeds.guard import Refused, canonical_url
 from directory.feeds.issues import Issue
 from directory.feeds.ledger import (  # noqa: F401
     SUCCESS_INTERVAL,
@@ -42,6 +40,8 @@ from directory.models import (
     Source,
     website_domain,
 )
+from directory.outbound.fetch import FetchResult
+from directory.outbound.guard import Refused, canonical_url
 
 # (SUCCESS_INTERVAL is imported for bench/bulk.py, which reads it here.)
 

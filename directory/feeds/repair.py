@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from directory import listings
-from directory.feeds.guard import Refused, canonical_url
 from directory.models import Provenance, Service, Source
+from directory.outbound.guard import Refused, canonical_url
 from directory.timeutil import utcnow
 
 _PARENT_KINDS = {

@@ -20,7 +20,6 @@ import sqlalchemy as sa
 from directory.catalog import SoftwareResolver
 from directory.db import Database
 from directory.feeds.chatonsinfos import OrganizationRecord, parse_properties
-from directory.feeds.fetch import Fetcher, FetchResult
 from directory.feeds.issues import Issue, ParseError
 from directory.feeds.ledger import Known, RunLedger, federation_scope, load_known
 from directory.feeds.librehost import parse_librehost
@@ -39,6 +38,7 @@ from directory.feeds.reconcile import (
     source_for,
 )
 from directory.models import ImportRun, Source
+from directory.outbound.fetch import Fetcher, FetchResult
 from directory.timeutil import utcnow
 
 log = logging.getLogger(__name__)

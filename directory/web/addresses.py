@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import current_app
 from wtforms.validators import ValidationError
 
-from directory.feeds.guard import AddressPolicy, Refused
+from directory.outbound.guard import AddressPolicy, Refused
 from directory.web import issue_text
 
 

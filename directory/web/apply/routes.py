@@ -16,9 +16,9 @@ from flask_login import login_required
 
 from directory import membership, moderation, ownership, permissions
 from directory.db import get_session
-from directory.feeds.fetch import Fetcher
 from directory.mail import send_mail
 from directory.models import Application
+from directory.outbound.fetch import Fetcher
 from directory.web.addresses import address_policy
 from directory.web.apply import bp
 from directory.web.apply.forms import (

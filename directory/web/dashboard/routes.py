@@ -16,9 +16,9 @@ from directory import editing, permissions, public, sources
 from directory.accounts import audit
 from directory.db import get_database, get_session
 from directory.feeds import runner
-from directory.feeds.fetch import Fetcher
 from directory.mail import send_mail
 from directory.models import Organization
+from directory.outbound.fetch import Fetcher
 from directory.web import issue_text
 from directory.web.addresses import address_policy
 from directory.web.auth import current_account, organization_for

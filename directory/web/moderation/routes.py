@@ -18,8 +18,8 @@ from flask_babel import lazy_gettext as _l
 
 from directory import membership, moderation, ownership, public
 from directory.db import get_database, get_session
-from directory.feeds.fetch import Fetcher
 from directory.models import Account, Application, Organization
+from directory.outbound.fetch import Fetcher
 from directory.timeutil import utcnow
 from directory.web.apply.forms import COMMITMENT, MESSAGE_KIND, STATE, ownership_text
 from directory.web.auth import admin_required, current_account, moderator_required

@@ -1,4 +1,5 @@
-"""Fetching published files safely: the importer's only door to the network.
+"""Fetching other people's files safely: Portée's only door to the network (the importer, domain
+proofs and website checks all receive a `Fetcher`).
 
 Conditional GET (ETag, Last-Modified), a size cap counted on the wire and after decompression,
 per-operation timeouts plus one deadline over the whole fetch, redirects included (a server
@@ -23,8 +24,8 @@ import certifi
 import httpcore
 import httpx
 
-from directory.feeds.guard import AddressPolicy, GuardedBackend, Refused, deadline
 from directory.feeds.issues import Issue
+from directory.outbound.guard import AddressPolicy, GuardedBackend, Refused, deadline
 
 USER_AGENT = "Portee/0.1 (directory of CHATONS-style hosts; +https://portee.example/about)"
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
