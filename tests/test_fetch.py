@@ -316,7 +316,7 @@ def resolve_while_the_name_server_hangs(monkeypatch) -> tuple[str | None, bool]:
     """Resolve a name while getaddrinfo hangs (until released), with DNS_TIMEOUT at 0.05 s:
     the resolver's refusal code, and whether the resolver answered while the lookup still hung.
     """
-    from directory.feeds import guard
+    from directory.outbound import guard
 
     released = threading.Event()
 
