@@ -341,6 +341,13 @@ def remove_source_command(source_id: int) -> None:
         source = session.get(Source, source_id)
         if source is None:
             raise click.ClickException(f"no source {source_id}")
+        parent = session.get(Source, source.parent_id) if source.parent_id else None
+        if parent is not None:
+            # It would come back at the parent's next read: the parent file is what to change.
+            raise click.ClickException(
+                f"source {source_id} is listed by the {parent.kind} file {parent.url} "
+                f"(source {parent.id}): remove it from that file"
+            )
         url = source.url
         remove_source(session, source)
         session.commit()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from directory.models import Organization, Source
+from directory import listings
+from directory.models import Organization, Service, Source
 from directory.outbound.guard import AddressPolicy, Refused
 
 # "organization": its ChatonsInfos file (services come with it); "json": librehost.json;
@@ -66,12 +67,18 @@ def add_source(
 
 
 def remove_source(session: Session, source: Source) -> None:
-    """Forget a source, and the service files it lists (nothing else reads them); what they
-    published stays until something replaces it."""
+    """Forget a source. The service files an organization file lists go with it (nothing else
+    reads them), and so do their services: a service whose file is no longer read is retired
+    (kept, not deleted), so that adding the file back publishes it again, once. What the file
+    said of the organization itself stays until something replaces it."""
     children = session.exec(select(Source).where(Source.parent_id == source.id)).all()
     for child in children:
-        if child.kind == "service":
-            session.delete(child)
+        if child.kind != "service":
+            continue
+        service = session.get(Service, child.service_id) if child.service_id else None
+        if service is not None:
+            listings.retire_service(session, service)
+        session.delete(child)
     session.delete(source)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from datetime import timedelta
 
 import hostile
 import pytest
@@ -175,6 +176,7 @@ def test_a_host_cannot_take_another_hosts_files_through_subs(app, site):
 def test_claims_are_shown_to_moderators(app, site):
     from support import login, make_account
 
+    run_import(app, site)
     site.put(
         "/beta/org.properties",
         organization_file("beta", extra="subs.x = /alpha/pad.properties\n"),
@@ -201,10 +203,10 @@ def test_repair_puts_back_crossed_bindings_and_cycles(app, site):
         beta_file = source(session, site, "/beta/org.properties")
         pad = source(session, site, "/alpha/pad.properties")
         federation = source(session, site, "/fed.properties")
-        # What the old importer did: re-bound and re-parented, then wrote Alpha's name on Beta.
+        # What the old importer left: files re-bound to Beta and hung under Beta's file (their
+        # services were never moved), then Alpha's new name written on Beta.
         alpha_file.organization_id, alpha_file.parent_id = beta.id, beta_file.id
-        pad.organization_id = beta.id
-        session.get(Service, pad.service_id).organization_id = beta.id
+        pad.organization_id, pad.parent_id = beta.id, beta_file.id
         federation.parent_id = beta_file.id
         beta.name = "Hôte Alpha Renommé"
         for row in (alpha_file, pad, federation, beta):
@@ -219,10 +221,9 @@ def test_repair_puts_back_crossed_bindings_and_cycles(app, site):
         assert source(session, site, "/alpha/org.properties").organization_id == alpha_id
         assert source(session, site, "/alpha/pad.properties").organization_id == alpha_id
         assert source(session, site, "/fed.properties").parent_id is None
-        pad_service = session.get(
-            Service, source(session, site, "/alpha/pad.properties").service_id
-        )
-        assert pad_service.organization_id == alpha_id
+        pad_file = source(session, site, "/alpha/pad.properties")
+        assert pad_file.parent_id == source(session, site, "/alpha/org.properties").id
+        assert session.get(Service, pad_file.service_id).organization_id == alpha_id
     with STAND_IN_CONFIG(app):
         refreshed = app.test_cli_runner().invoke(args=["feeds", "refresh"])
     assert refreshed.exit_code == 0, refreshed.output
@@ -481,27 +482,77 @@ def test_import_of_a_refused_address_exits_non_zero_without_a_request(app):
 def test_sources_lists_and_remove_source_forgets(app, site):
     run_import(app, site)
     site.misbehave("/gamma/visio.properties", hostile.status(500))
-    run_import(app, site)  # gamma's service file is not due: force it through refresh --all
     with STAND_IN_CONFIG(app):
         refreshed = app.test_cli_runner().invoke(args=["feeds", "refresh", "--all"])
     assert "the server answered 500" in refreshed.output
+    site.put("/gamma/news.xml", "<rss/>", "application/rss+xml")
     with get_database(app).session_scope() as session:
-        gamma_slug = organization_named(session, "Hôte Gamma").slug
-        gamma_file = source(session, site, "/gamma/org.properties")
-        gamma_id = gamma_file.id
+        gamma = organization_named(session, "Hôte Gamma")
+        news = Source(url=site.url("/gamma/news.xml"), kind="news", organization_id=gamma.id)
+        session.add(news)
+        session.commit()
+        gamma_slug, news_id = gamma.slug, news.id
+        gamma_file_id = source(session, site, "/gamma/org.properties").id
     listed = app.test_cli_runner().invoke(args=["feeds", "sources", gamma_slug])
     assert listed.exit_code == 0, listed.output
     assert "failing" in listed.output and "last error: the server answered 500" in listed.output
-    assert "2 sources." in listed.output
-    removed = app.test_cli_runner().invoke(args=["feeds", "remove-source", str(gamma_id)])
+    assert "not read" in listed.output  # the news feed
+    assert "3 sources." in listed.output
+    # A file the federation lists would come back at its next read: refused, with the reason.
+    refused = app.test_cli_runner().invoke(args=["feeds", "remove-source", str(gamma_file_id)])
+    assert refused.exit_code != 0
+    assert "is listed by the federation file" in refused.output
+    removed = app.test_cli_runner().invoke(args=["feeds", "remove-source", str(news_id)])
     assert removed.exit_code == 0, removed.output
     with get_database(app).session_scope() as session:
-        organization = organization_named(session, "Hôte Gamma")
-        remaining = session.exec(
-            select(Source).where(Source.organization_id == organization.id)
-        ).all()
-        assert remaining == []
-    assert "Hôte Gamma" in published_names(app)  # what it published stays
+        assert session.get(Source, news_id) is None
+        assert session.get(Source, gamma_file_id) is not None
+
+
+def test_a_host_removing_and_adding_back_its_file_is_published_once(app, site):
+    """A host's own organization file (added from the dashboard, not by a federation): removed,
+    its services are retired with it; added back, they are published again, once."""
+    from directory.feeds.runner import refresh_organization
+    from directory.sources import add_source, remove_source
+
+    with get_database(app).session_scope() as session:
+        from directory import listings
+
+        delta = listings.create_organization(session, "Hôte Alpha", "member")
+        add_source(session, delta, site.url("/alpha/org.properties"), "organization", STAND_IN)
+        session.commit()
+        delta_id = delta.id
+
+    def refresh():
+        with importer() as fetcher:
+            refresh_organization(get_database(app), fetcher, delta_id, trigger="test")
+
+    def live() -> int:
+        with get_database(app).session_scope() as session:
+            return len(
+                session.exec(
+                    select(Service).where(
+                        Service.organization_id == delta_id,
+                        Service.retired_at == None,  # noqa: E711
+                    )
+                ).all()
+            )
+
+    refresh()
+    assert live() == 1
+    with get_database(app).session_scope() as session:
+        remove_source(session, source(session, site, "/alpha/org.properties"))
+        session.commit()
+    assert live() == 0
+    with get_database(app).session_scope() as session:
+        delta = session.get(Organization, delta_id)
+        add_source(session, delta, site.url("/alpha/org.properties"), "organization", STAND_IN)
+        session.commit()
+    refresh()
+    assert live() == 1
+    with get_database(app).session_scope() as session:
+        pad = source(session, site, "/alpha/pad.properties")
+        assert pad.errors == [] and pad.organization_id == delta_id
 
 
 def test_refresh_all_reads_every_source_now(app, site):
@@ -657,3 +708,111 @@ def test_a_host_offering_one_software_twice_shows_once_per_page(app, site):
     assert "+ 1 autre service de cet hébergeur" in page_fr.get_data(as_text=True)
     api = client.get("/api/v1/search?q=etherpad").get_json()
     assert sorted(r["other_services_of_host"] for r in api["results"]) == [0, 1]
+
+
+# -- Found in review: what a host's headers or an early listing could still do -------------------
+
+
+def test_an_overlong_etag_is_not_stored_and_ends_nothing(app, site):
+    run_import(app, site)
+    body = site.files["/beta/org.properties"]
+    site.misbehave(
+        "/beta/org.properties",
+        lambda handler: hostile.answer(
+            handler, 200, body, {"ETag": '"' + "e" * 400 + '"', "Last-Modified": "x" * 200}
+        ),
+    )
+    for _ in range(2):
+        run = run_import(app, site)
+        assert run.finished_at is not None and run.failed == 0
+    with get_database(app).session_scope() as session:
+        beta_file = source(session, site, "/beta/org.properties")
+        assert "e" * 400 not in (beta_file.etag or "")  # the last good validator stays
+        assert beta_file.last_modified != "x" * 200
+        assert beta_file.consecutive_failures == 0
+    assert published_names(app) == {"Hôte Alpha", "Hôte Beta", "Hôte Gamma"}
+
+
+def test_a_huge_retry_after_is_capped(app, site):
+    from directory.feeds.runner import run_organization_sources
+
+    run_import(app, site)
+    site.put("/alpha/news.xml", "<rss><channel><title>A</title></channel></rss>")
+    site.misbehave("/beta/news.xml", hostile.status(429, headers={"Retry-After": "9" * 40}))
+    with get_database(app).session_scope() as session:
+        for slug in ("alpha", "beta"):
+            organization = organization_named(session, HOSTS[slug][0])
+            url = site.url(f"/{slug}/news.xml")
+            session.add(Source(url=url, kind="news", organization_id=organization.id))
+        session.commit()
+    with importer() as fetcher:
+        run = run_organization_sources(get_database(app), fetcher, trigger="test")
+    assert run.finished_at is not None and run.sources_tried == 2
+    with get_database(app).session_scope() as session:
+        assert source(session, site, "/alpha/news.xml").last_success_at is not None
+        beta_feed = source(session, site, "/beta/news.xml")
+        assert beta_feed.last_error == "the server answered 429"
+        assert beta_feed.next_due_at - beta_feed.last_attempt_at <= timedelta(hours=48)
+
+
+def test_listing_a_file_before_its_host_squats_nothing(app, site):
+    """Beta lists Gamma's organization file (as a service) before the federation lists Gamma:
+    the read fails, so Beta owns nothing, and Gamma is imported when the federation adds it."""
+    federation = site.files["/fed.properties"].decode()
+    site.put("/fed.properties", federation.replace("subs.gamma = /gamma/org.properties\n", ""))
+    site.put(
+        "/beta/org.properties", organization_file("beta", extra="subs.x = /gamma/org.properties\n")
+    )
+    run_import(app, site)
+    assert "Hôte Gamma" not in published_names(app)
+    site.put("/fed.properties", federation)
+    run_import(app, site)
+    assert "Hôte Gamma" in published_names(app)
+    with get_database(app).session_scope() as session:
+        gamma_file = source(session, site, "/gamma/org.properties")
+        assert (
+            gamma_file.kind == "organization"
+            and owner_of(session, site, "/gamma/org.properties") == "Hôte Gamma"
+        )
+    # Beta's next read of its file (changed) names what it may no longer claim.
+    site.put(
+        "/beta/org.properties",
+        organization_file("beta", extra="subs.x = /gamma/org.properties\n# edited\n"),
+    )
+    run_import(app, site)
+    with get_database(app).session_scope() as session:
+        assert "claimed_elsewhere" in codes(source(session, site, "/beta/org.properties").warnings)
+        assert owner_of(session, site, "/gamma/org.properties") == "Hôte Gamma"
+
+
+def test_a_service_file_moved_to_a_new_address_stays_published(app, site):
+    run_import(app, site)
+    site.put("/alpha/pad-v2.properties", service_file("alpha"))
+    site.put(
+        "/alpha/org.properties",
+        organization_file("alpha").replace("/alpha/pad.properties", "/alpha/pad-v2.properties"),
+    )
+    for _ in range(2):  # the move, then a run of 304s
+        run_import(app, site)
+        with get_database(app).session_scope() as session:
+            alpha = organization_named(session, "Hôte Alpha")
+            live = session.exec(
+                select(Service).where(
+                    Service.organization_id == alpha.id,
+                    Service.retired_at == None,  # noqa: E711
+                )
+            ).all()
+            assert len(live) == 1
+            new_file = source(session, site, "/alpha/pad-v2.properties")
+            assert new_file.service_id == live[0].id and new_file.errors == []
+
+
+def test_a_service_dropped_from_the_file_stays_retired_on_304_runs(app, site):
+    run_import(app, site)
+    site.put(
+        "/gamma/org.properties",
+        organization_file("gamma").replace("subs.visio = /gamma/visio.properties\n", ""),
+    )
+    run_import(app, site)
+    run_import(app, site)  # the organization file answers 304 now
+    assert "Hôte Gamma" not in published_names(app)

@@ -172,7 +172,10 @@ def load_known(session: Session, *where) -> dict[str, Known]:
     rows = session.exec(statement).all()
     children: dict[int, list[tuple[str | None, str]]] = {}
     for row in rows:
-        if row.parent_id is not None:
+        # A service file whose service was retired left its organization's file: an unchanged
+        # (304) organization file does not list it again.
+        dropped = row.kind == "service" and row.retired_at is not None
+        if row.parent_id is not None and not dropped:
             children.setdefault(row.parent_id, []).append((row.subs_key, row.url))
     known = {}
     for row in rows:
@@ -315,6 +318,10 @@ class RunLedger:
             dict(self._confirmed),
             set(self._confirmed_written),
         )
+
+    def checkpoint_empty(self) -> tuple:
+        """A checkpoint with nothing noted (what this run already wrote stays written)."""
+        return [], {}, Counter(), set(self.handled), {}, set(self._confirmed_written)
 
     def rollback(self, checkpoint: tuple) -> None:
         """Forget what was noted (or written in a transaction rolled back) since `checkpoint`."""

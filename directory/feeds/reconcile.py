@@ -121,23 +121,40 @@ def record_attempt(
     return done.outcome
 
 
-def claim_refused(
-    owner: tuple[str, int | None] | None, kind: str, organization_id: int | None
-) -> bool:
-    """Whether a file already known as `owner` (its kind, its organization) may not be read
-    as a `kind` file of `organization_id`: it is another organization's, or another kind of
-    file (an organization file listed as a service, the federation listed by a host)."""
+Owner = tuple[str, int | None, bool]  # a file's kind, its organization, read well once
+
+
+def claim_refused(owner: Owner | None, kind: str, organization_id: int | None) -> bool:
+    """Whether a file already known as `owner` may not be read as a `kind` file of
+    `organization_id`: it is another organization's, or another kind of file (an organization
+    file listed as a service, the federation listed by a host). Only a good read binds: a file
+    never read well belongs to nobody yet, so listing a file that does not exist, or is not a
+    service, squats nothing."""
     if owner is None:
         return False
-    owner_kind, owner_organization = owner
+    owner_kind, owner_organization, established = owner
+    if not established:
+        return False
     if owner_kind != kind:
         return True
     return owner_organization is not None and owner_organization != organization_id
 
 
-def _owner(session: Session, url: str) -> tuple[str, int | None] | None:
-    row = session.exec(select(Source.kind, Source.organization_id).where(Source.url == url)).first()
-    return (row[0], row[1]) if row else None
+def _owner(session: Session, url: str) -> Owner | None:
+    row = session.exec(
+        select(Source.kind, Source.organization_id, Source.last_success_at).where(Source.url == url)
+    ).first()
+    return (row[0], row[1], row[2] is not None) if row else None
+
+
+def _unbind(session: Session, url: str, kind: str) -> None:
+    """A file never read well, listed now as a `kind` file: it starts again as one."""
+    source = session.exec(select(Source).where(Source.url == url)).one()
+    source.kind, source.organization_id, source.service_id = kind, None, None
+    source.parent_id = source.subs_key = source.etag = source.last_modified = None
+    source.content_hash = None
+    session.add(source)
+    session.flush()
 
 
 def claimed_issue(outcome: FileOutcome) -> Issue:
@@ -225,10 +242,12 @@ def _reconcile_organization_file(
     org_outcome = bundle.organization
     owner = _owner(session, org_outcome.url)
     if owner is not None and owner[0] != "organization":
-        # A federation lists another kind of file (a host's service file, a federation): a
-        # federation binds organization files only.
-        _refuse_claim(ledger, org_outcome, org_outcome)
-        return None
+        if owner[2]:
+            # A federation lists another kind of file read well as such (a host's service
+            # file, a federation): a federation binds organization files only.
+            _refuse_claim(ledger, org_outcome, org_outcome)
+            return None
+        _unbind(session, org_outcome.url, "organization")  # a host's subs squatted it
     org_source = source_for(
         session, ledger, org_outcome.url, "organization", parent_id, org_outcome.subs_key
     )
@@ -294,9 +313,12 @@ def _reconcile_service(
     if known is not None and known.organization_id == organization_id:
         ledger.note(known, outcome, at)
         return
-    if outcome.claimed or claim_refused(_owner(session, outcome.url), "service", organization_id):
+    owner = _owner(session, outcome.url)
+    if outcome.claimed or claim_refused(owner, "service", organization_id):
         _refuse_claim(ledger, bundle.organization, outcome)
         return
+    if owner is not None and (owner[0], owner[1]) != ("service", organization_id):
+        _unbind(session, outcome.url, "service")  # never read well: nobody's yet
     source = source_for(session, ledger, outcome.url, "service", org_source_id, outcome.subs_key)
     source.organization_id = organization_id
     service = session.get(Service, source.service_id) if source.service_id else None
@@ -310,7 +332,8 @@ def _reconcile_service(
             outcome.parsed.warnings.append(
                 Issue("unknown_software", None, "software.name", {"value": record.software_name})
             )
-        twin = _same_service(session, organization_id, service, software_id, record)
+        listed = {other.url for other in bundle.services}
+        twin = _same_service(session, organization_id, service, software_id, record, listed)
         if twin is not None:
             outcome.errors.append(Issue("duplicate_service", params={"value": twin}))
             if service is not None:
@@ -344,9 +367,11 @@ def _same_service(
     service: Service | None,
     software_id: int | None,
     record: ServiceRecord,
+    listed: set[str],
 ) -> str | None:
     """Where the organization already publishes this service (same software, same address):
-    the file that describes it, or the service's name. None if it does not."""
+    the file that describes it (one its organization file still lists: a file it dropped is
+    about to be retired), or the name of a service typed in a form. None if it does not."""
     address = _service_address(record.fields.get("website"))
     if address is None:
         return None
@@ -361,7 +386,8 @@ def _same_service(
     for other in others:
         if _service_address(other.website) == address:
             url = session.exec(select(Source.url).where(Source.service_id == other.id)).first()
-            return url or other.name
+            if url is None or url in listed:
+                return url or other.name
     return None
 
 

@@ -10,8 +10,9 @@ holds and mends it:
    nothing, when its host added it); a service file under an organization file. A link that
    breaks these rules is cut: the next read of the right parent hangs the file back.
 2. **Owners.** An organization file belongs to the organization its values were first written
-   to (the oldest provenance that names the file); a service file to its organization file's
-   organization, and so does the service it publishes.
+   to (the oldest provenance that names the file); a service file to the organization its
+   service was created for (the old rules re-bound files, never services), or else to its
+   organization file's, and it hangs back under that organization's file.
 3. **Addresses.** Every address is put in its canonical form; a second spelling of a file
    already stored is forgotten when both belong to the same organization, reported otherwise.
 4. **Twins.** An organization publishes one service per software and address: the oldest stays,
@@ -107,27 +108,40 @@ def _mend_owners(session: Session, sources: dict[int, Source], report: RepairRep
                 source.organization_id,
             )
             source.organization_id = owner
+    own_files = {}
     for source in sources.values():
-        parent = sources.get(source.parent_id) if source.parent_id is not None else None
-        if source.kind != "service" or parent is None or parent.kind != "organization":
+        if source.kind == "organization" and source.organization_id is not None:
+            own_files.setdefault(source.organization_id, source)
+    for source in sources.values():
+        if source.kind != "service":
             continue
-        if parent.organization_id is not None and source.organization_id != parent.organization_id:
-            report.change(
-                f"{source.url}: given back to organization {parent.organization_id}",
-                parent.organization_id,
-                source.organization_id,
-            )
-            source.organization_id = parent.organization_id
+        parent = sources.get(source.parent_id) if source.parent_id is not None else None
         service = session.get(Service, source.service_id) if source.service_id else None
-        if service is not None and service.organization_id != source.organization_id:
+        # The service was created for the organization that read its file first; the old
+        # importer re-bound the file (and hung it under the claimant) but never moved it.
+        if service is not None:
+            owner = service.organization_id
+        elif parent is not None and parent.kind == "organization":
+            owner = parent.organization_id
+        else:
+            continue
+        if owner is not None and source.organization_id != owner:
             report.change(
-                f"service {service.id} ({service.name}) moved back to organization "
-                f"{source.organization_id}",
-                service.organization_id,
+                f"{source.url}: given back to organization {owner} "
+                f"(organization {source.organization_id} had taken it)",
+                owner,
                 source.organization_id,
             )
-            service.organization_id = source.organization_id
-            session.add(service)
+            source.organization_id = owner
+        home = own_files.get(owner)
+        if parent is not None and parent.organization_id != owner:
+            report.change(
+                f"{source.url}: hung back under its organization's file "
+                f"{home.url if home else '(none)'}",
+                owner,
+                parent.organization_id,
+            )
+            source.parent_id = home.id if home is not None else None
 
 
 def _mend_addresses(session: Session, sources: dict[int, Source], report: RepairReport) -> None:

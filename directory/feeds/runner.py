@@ -121,7 +121,12 @@ def _bundle(fetcher: Fetcher, url: str, subs_key: str, known: dict[str, Known]):
     services = []
     for key, sub_url in subs:
         other = known.get(sub_url)
-        if other is not None and claim_refused((other.kind, other.organization_id), "service", own):
+        owner = (
+            (other.kind, other.organization_id, other.last_success_at is not None)
+            if other
+            else None
+        )
+        if claim_refused(owner, "service", own):
             # Another host's file (or not a service file): not read for this one. Reconcile
             # checks again against the database, which has the last word.
             claimed = FileOutcome(url=sub_url, subs_key=key, fetch=FetchResult(sub_url))
@@ -165,13 +170,21 @@ def contained(
                 ledger.write(session)
                 session.commit()
         except Exception:
+            # The notes themselves may be what fails (a row the database refuses): drop them so
+            # that they do not poison every later transaction of the run.
             log.exception("importer: could not record the failure of %s", outcome.url)
+            ledger.rollback(ledger.checkpoint_empty())
 
 
 def _finish(database: Database, ledger: RunLedger) -> ImportRun:
-    """Write what the ledger still holds and close the run."""
+    """Write what the ledger still holds and close the run (closed even if that write fails)."""
+    try:
+        with database.session_scope() as session:
+            ledger.write(session)
+            session.commit()
+    except Exception:
+        log.exception("importer: the last attempts of run %s could not be written", ledger.run_id)
     with database.session_scope() as session:
-        ledger.write(session)
         run = session.get(ImportRun, ledger.run_id)
         run.finished_at = utcnow()
         session.add(run)

@@ -38,6 +38,8 @@ DEADLINE = 30.0
 DRAIN_BYTES = 64 * 1024
 _REDIRECTS = (301, 302, 303, 307, 308)
 _TIMEOUTS = ("timeout", "connect_timeout")
+MAX_ETAG, MAX_LAST_MODIFIED = 300, 100  # Source.etag and Source.last_modified columns
+MAX_RETRY_AFTER = 48 * 3600  # the importer's longest backoff
 
 
 @dataclass
@@ -193,8 +195,8 @@ class Fetcher:
             url=str(response.url),
             status=response.status_code,
             content_type=response.headers.get("Content-Type"),
-            etag=response.headers.get("ETag"),
-            last_modified=response.headers.get("Last-Modified"),
+            etag=_validator(response.headers.get("ETag"), MAX_ETAG),
+            last_modified=_validator(response.headers.get("Last-Modified"), MAX_LAST_MODIFIED),
         )
         if response.status_code == 304 or response.status_code >= 400:
             self._drain(response, started)
@@ -204,7 +206,9 @@ class Fetcher:
             result.error = Issue("http_status", params={"status": response.status_code})
             retry_after = response.headers.get("Retry-After", "")
             if response.status_code in (429, 503) and retry_after.isdigit():
-                result.retry_after = int(retry_after)
+                # Capped: "999…9" would overflow a timedelta (and int() refuses huge strings).
+                wait = int(retry_after[:9]) if len(retry_after) <= 9 else MAX_RETRY_AFTER
+                result.retry_after = min(wait, MAX_RETRY_AFTER)
             return result
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
@@ -275,6 +279,12 @@ class _Decoder:
             if not self.zlib.eof and self.size:
                 raise zlib.error("truncated compressed body")
         return b"".join(self.parts)
+
+
+def _validator(value: str | None, limit: int) -> str | None:
+    """An ETag or Last-Modified worth sending back: one longer than its column is dropped (the
+    file is then read in full each time), never stored cut."""
+    return value if value is not None and len(value) <= limit else None
 
 
 def _failed(url: str, code: str, **params) -> FetchResult:
