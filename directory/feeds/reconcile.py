@@ -352,7 +352,8 @@ def _reconcile_service(
     record_attempt(session, ledger, source, outcome, at)
 
 
-def _service_address(url: str | None) -> str | None:
+def service_address(url: str | None) -> str | None:
+    """A service's address as compared for "the same service" (None: it has none)."""
     if not url:
         return None
     try:
@@ -372,7 +373,7 @@ def _same_service(
     """Where the organization already publishes this service (same software, same address):
     the file that describes it (one its organization file still lists: a file it dropped is
     about to be retired), or the name of a service typed in a form. None if it does not."""
-    address = _service_address(record.fields.get("website"))
+    address = service_address(record.fields.get("website"))
     if address is None:
         return None
     where = [
@@ -384,7 +385,7 @@ def _same_service(
         where.append(Service.id != service.id)
     others = session.exec(select(Service).where(*where)).all()
     for other in others:
-        if _service_address(other.website) == address:
+        if service_address(other.website) == address:
             url = session.exec(select(Source.url).where(Source.service_id == other.id)).first()
             if url is None or url in listed:
                 return url or other.name

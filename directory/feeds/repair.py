@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from directory import listings
+from directory.feeds.reconcile import service_address
 from directory.models import Provenance, Service, Source
 from directory.outbound.guard import Refused, canonical_url
 from directory.timeutil import utcnow
@@ -95,19 +96,22 @@ def _first_writer(session: Session, source_id: int) -> int | None:
     return min(first, key=lambda key: (first[key], key)) if first else None
 
 
+def _give_back(source: Source, owner: int | None, report: RepairReport) -> None:
+    if owner is not None and owner != source.organization_id:
+        report.change(
+            f"{source.url}: given back to organization {owner} "
+            f"(organization {source.organization_id} had taken it)",
+            owner,
+            source.organization_id,
+        )
+        source.organization_id = owner
+
+
 def _mend_owners(session: Session, sources: dict[int, Source], report: RepairReport) -> None:
     for source in sources.values():
         if source.kind != "organization":
             continue
-        owner = _first_writer(session, source.id)
-        if owner is not None and owner != source.organization_id:
-            report.change(
-                f"{source.url}: given back to organization {owner} "
-                f"(organization {source.organization_id} had taken it)",
-                owner,
-                source.organization_id,
-            )
-            source.organization_id = owner
+        _give_back(source, _first_writer(session, source.id), report)
     own_files = {}
     for source in sources.values():
         if source.kind == "organization" and source.organization_id is not None:
@@ -125,14 +129,7 @@ def _mend_owners(session: Session, sources: dict[int, Source], report: RepairRep
             owner = parent.organization_id
         else:
             continue
-        if owner is not None and source.organization_id != owner:
-            report.change(
-                f"{source.url}: given back to organization {owner} "
-                f"(organization {source.organization_id} had taken it)",
-                owner,
-                source.organization_id,
-            )
-            source.organization_id = owner
+        _give_back(source, owner, report)
         home = own_files.get(owner)
         if parent is not None and parent.organization_id != owner:
             report.change(
@@ -186,12 +183,9 @@ def _retire_twins(session: Session, report: RepairReport) -> None:
     ).all()
     seen: dict[tuple, Service] = {}
     for service in services:
-        if not service.website:
+        address = service_address(service.website)
+        if address is None:
             continue
-        try:
-            address = canonical_url(service.website)
-        except Refused:
-            address = service.website.strip().lower()
         key = (service.organization_id, service.software_id, address)
         if key in seen:
             report.change(
