@@ -242,6 +242,32 @@ def test_clicks_go_through_the_ledger_without_personal_data(app, hosts):
     assert "A all open fr free" in page and "100%" in page
 
 
+def test_search_results_send_people_through_the_ledger(app, hosts):
+    """A result's title goes through /go/ (a search referral counts on /fairness); the
+    service's own address stays written on the card."""
+    import re
+
+    app.extensions["portee.exposure"].flush_interval = 0
+    client = app.test_client()
+    page = client.get("/search?q=visio", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    links = re.findall(r'<h3 class="offer-title">\s*<a href="(/go/\d+)">', page)
+    assert links, page[:2000]
+    with get_database(app).session_scope() as session:
+        service = session.get(Service, int(links[0].rsplit("/", 1)[1]))
+        organization_id, website = service.organization_id, service.website
+    assert (
+        f'<p class="offer-address"><span class="visually-hidden">Address: </span>{website}</p>'
+        in page
+    )
+    response = client.get(links[0])
+    assert response.status_code == 302 and response.headers["Location"] == website
+    with get_database(app).session_scope() as session:
+        row = session.exec(
+            select(ExposureDay).where(ExposureDay.organization_id == organization_id)
+        ).one()
+        assert row.clicks == 1
+
+
 def test_a_host_over_its_share_steps_back(app, hosts):
     with get_database(app).session_scope() as session:
         session.add(ExposureDay(organization_id=hosts["F"], day=date.today(), clicks=50))
