@@ -21,7 +21,8 @@ GIVE_UP = 60.0  # seconds after which a hostile answer stops by itself
 
 
 class HostileServer:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.files: dict[str, bytes] = {}
         self.types: dict[str, str] = {}
         self.behaviours: dict[str, Behaviour] = {}
@@ -46,7 +47,7 @@ class HostileServer:
             def log_message(self, *_args) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -60,7 +61,7 @@ class HostileServer:
         self.httpd.server_close()
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def put(self, path: str, text: str | bytes, content_type: str = "text/plain") -> None:
         self.files[path] = text.encode("utf-8") if isinstance(text, str) else text

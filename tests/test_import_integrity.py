@@ -69,9 +69,9 @@ def site():
         yield server
 
 
-# 127.0.0.1 stands in for the public Internet: trusted, so that the production rules (no
+# The loopback range stands in for the public Internet: trusted, so that the production rules (no
 # private ranges, redirects checked) apply to everything else.
-STAND_IN = AddressPolicy(trusted=(ipaddress.ip_network("127.0.0.1/32"),), any_port=True)
+STAND_IN = AddressPolicy(trusted=(ipaddress.ip_network("127.0.0.0/8"),), any_port=True)
 
 
 def importer(**options) -> Fetcher:
@@ -816,3 +816,53 @@ def test_a_service_dropped_from_the_file_stays_retired_on_304_runs(app, site):
     run_import(app, site)
     run_import(app, site)  # the organization file answers 304 now
     assert "Hôte Gamma" not in published_names(app)
+
+
+def test_a_file_goes_to_the_host_whose_site_serves_it(app, site):
+    """Beta lists a service file served from Alpha's own site before the federation lists Alpha
+    (so Beta reads it well first). When Alpha's file, on that same site, lists it, Alpha gets it:
+    the service Beta had published is retired, and Beta is told the file is another host's."""
+    with hostile.HostileServer(host="127.0.0.2") as home:
+        home.put("/alpha/org.properties", organization_file("alpha"))
+        home.put("/alpha/pad.properties", service_file("alpha"))
+        federation = site.files["/fed.properties"].decode()
+        site.put(
+            "/fed.properties",
+            federation.replace("/alpha/org.properties", home.url("/alpha/org.properties")).replace(
+                "subs.alpha =", "# later: subs.alpha ="
+            ),
+        )
+        site.put(
+            "/beta/org.properties",
+            organization_file("beta", extra=f"subs.x = {home.url('/alpha/pad.properties')}\n"),
+        )
+        run_import(app, site)
+        with get_database(app).session_scope() as session:
+            assert owner_of(session, home, "/alpha/pad.properties") == "Hôte Beta"
+        site.put(
+            "/fed.properties",
+            federation.replace("/alpha/org.properties", home.url("/alpha/org.properties")),
+        )
+        run_import(app, site)
+        with get_database(app).session_scope() as session:
+            assert owner_of(session, home, "/alpha/pad.properties") == "Hôte Alpha"
+            beta = organization_named(session, "Hôte Beta")
+            beta_pads = session.exec(
+                select(Service).where(
+                    Service.organization_id == beta.id,
+                    Service.retired_at == None,  # noqa: E711
+                )
+            ).all()
+            assert [s.website for s in beta_pads] == ["https://pad.beta.example/"]
+        # Beta's next read of its (edited) file is refused the claim, with the reason.
+        site.put(
+            "/beta/org.properties",
+            organization_file(
+                "beta", extra=f"subs.x = {home.url('/alpha/pad.properties')}\n# edited\n"
+            ),
+        )
+        run_import(app, site)
+        with get_database(app).session_scope() as session:
+            warnings = source(session, site, "/beta/org.properties").warnings
+            assert "claimed_elsewhere" in codes(warnings)
+            assert owner_of(session, home, "/alpha/pad.properties") == "Hôte Alpha"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from sqlmodel import Session, select
 
@@ -145,6 +146,47 @@ def _owner(session: Session, url: str) -> Owner | None:
         select(Source.kind, Source.organization_id, Source.last_success_at).where(Source.url == url)
     ).first()
     return (row[0], row[1], row[2] is not None) if row else None
+
+
+def _host(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
+
+
+def home_claim(claimant_file: str, url: str, owner_files: list[str]) -> bool:
+    """Whether a service file bound to another organization is the claimant's after all: it is
+    on the claimant's own site (the host name of its organization file) and none of the owner's
+    organization files is. The server a file lives on decides what it says, so a first-come
+    binding from another site (one run's order, a host listing a file before its owner) yields
+    to it; two hosts sharing a site (a forge) stay first-come."""
+    host = _host(url)
+    return (
+        host is not None
+        and _host(claimant_file) == host
+        and all(_host(file) != host for file in owner_files)
+    )
+
+
+def _organization_files(session: Session, organization_id: int | None) -> list[str]:
+    return list(
+        session.exec(
+            select(Source.url).where(
+                Source.organization_id == organization_id, Source.kind == "organization"
+            )
+        ).all()
+    )
+
+
+def _take_home(session: Session, url: str, at: datetime) -> None:
+    """The file goes to the host whose site serves it; the service it published for the other
+    organization is retired (kept, not deleted)."""
+    source = session.exec(select(Source).where(Source.url == url)).one()
+    service = session.get(Service, source.service_id) if source.service_id else None
+    if service is not None:
+        listings.retire_service(session, service, at)
+    _unbind(session, url, "service")
 
 
 def _unbind(session: Session, url: str, kind: str) -> None:
@@ -315,9 +357,14 @@ def _reconcile_service(
         return
     owner = _owner(session, outcome.url)
     if outcome.claimed or claim_refused(owner, "service", organization_id):
-        _refuse_claim(ledger, bundle.organization, outcome)
-        return
-    if owner is not None and (owner[0], owner[1]) != ("service", organization_id):
+        home = owner is not None and owner[0] == "service" and not outcome.claimed
+        if not home or not home_claim(
+            bundle.organization.url, outcome.url, _organization_files(session, owner[1])
+        ):
+            _refuse_claim(ledger, bundle.organization, outcome)
+            return
+        _take_home(session, outcome.url, at)
+    elif owner is not None and (owner[0], owner[1]) != ("service", organization_id):
         _unbind(session, outcome.url, "service")  # never read well: nobody's yet
     source = source_for(session, ledger, outcome.url, "service", org_source_id, outcome.subs_key)
     source.organization_id = organization_id

@@ -31,6 +31,7 @@ from directory.feeds.reconcile import (
     claim_refused,
     claimed_issue,
     content_hash,
+    home_claim,
     reconcile_json,
     reconcile_news,
     reconcile_organization,
@@ -126,7 +127,7 @@ def _bundle(fetcher: Fetcher, url: str, subs_key: str, known: dict[str, Known]):
             if other
             else None
         )
-        if claim_refused(owner, "service", own):
+        if claim_refused(owner, "service", own) and not _home(known, url, sub_url, other):
             # Another host's file (or not a service file): not read for this one. Reconcile
             # checks again against the database, which has the last word.
             claimed = FileOutcome(url=sub_url, subs_key=key, fetch=FetchResult(sub_url))
@@ -135,6 +136,18 @@ def _bundle(fetcher: Fetcher, url: str, subs_key: str, known: dict[str, Known]):
         else:
             services.append(fetch_and_parse(fetcher, sub_url, key, "service", other))
     return OrganizationBundle(organization=organization, services=services)
+
+
+def _home(known: dict[str, Known], claimant_file: str, url: str, owner: Known | None) -> bool:
+    """The run's view of reconcile.home_claim (reconcile decides, against the database)."""
+    if owner is None or owner.kind != "service":
+        return False
+    files = [
+        k.url
+        for k in known.values()
+        if k.kind == "organization" and k.organization_id == owner.organization_id
+    ]
+    return home_claim(claimant_file, url, files)
 
 
 ProgressCallback = Callable[[OrganizationBundle], None]
