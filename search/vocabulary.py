@@ -8,6 +8,7 @@ query is matched as text.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -36,6 +37,10 @@ class Resolution:
 class Vocabulary:
     # normalised alias → {("software"|"category", slug)}
     entries: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+    # Every word the catalogue uses, in either language (names, aliases, descriptions): a typed
+    # word found here is a real word, never "corrected" into another ("gestionnaire" is not a
+    # typo of "questionnaire").
+    known_words: set[str] = field(default_factory=set)
 
     @classmethod
     def from_catalog(cls, categories: list[Category], software: list[Software]) -> Vocabulary:
@@ -45,25 +50,32 @@ class Vocabulary:
             for aliases in category.aliases.values():
                 words.extend(aliases)
             vocabulary._add(words, ("category", category.slug))
+            vocabulary._know(category.description.values())
         for item in software:
             vocabulary._add(
                 [item.slug, *item.name.values(), *item.aliases], ("software", item.slug)
             )
+            vocabulary._know(item.description.values())
         return vocabulary
+
+    def _know(self, texts) -> None:
+        for text in texts:
+            self.known_words.update(re.findall(r"[^\W_]+", normalize(text or "")))
 
     def _add(self, words: list[str], target: tuple[str, str]) -> None:
         for word in words:
             key = normalize(word)
             if key:
                 self.entries.setdefault(key, set()).add(target)
+                self.known_words.update(key.split())
 
     def _lookup(self, phrase: str) -> set[tuple[str, str]]:
         exact = self.entries.get(phrase) or self.entries.get(_singular(phrase))
         if exact:
             return exact
         allowed = _allowed_edits(phrase)
-        if not allowed:
-            return set()
+        if not allowed or all(word in self.known_words for word in phrase.split()):
+            return set()  # too short to forgive a typo, or real words: not a typo
         matches = process.extract(
             phrase, self.entries.keys(), scorer=OSA.distance, score_cutoff=allowed, limit=None
         )

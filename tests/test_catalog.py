@@ -111,3 +111,17 @@ def test_normalize_folds_case_accents_and_punctuation():
     assert normalize("Etherpad-Lite") == normalize("etherpad lite") == "etherpad lite"
     assert normalize("Visioconférence") == "visioconference"
     assert normalize("raccourcisseur d’URL") == "raccourcisseur d url"
+
+
+def test_a_real_word_is_not_corrected_into_another(app):
+    """'gestionnaire' (a plain French word of the catalogue) is not a typo of 'questionnaire':
+    a password manager query must not land on survey tools; real typos still are read."""
+    with get_database(app).session_scope() as session:
+        vocabulary = Vocabulary.from_catalog(
+            list(session.exec(select(Category))), list(session.exec(select(Software)))
+        )
+    alone = vocabulary.resolve("gestionnaire")
+    assert alone.empty and alone.leftover == ("gestionnaire",)
+    manager = vocabulary.resolve("gestionnaire de mots de passe")
+    assert manager.categories == {"password-management"} and not manager.software
+    assert "forms-surveys" in vocabulary.resolve("questionaire").categories  # a typo, still read
