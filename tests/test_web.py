@@ -224,3 +224,23 @@ def test_opensearch_description_lets_a_search_bar_use_portee(client):
     assert templates["text/html"] == "http://127.0.0.1:5000/search?q={searchTerms}"
     assert templates["application/json"].endswith("/api/v1/search?q={searchTerms}")
     assert root.find("os:ShortName", ns).text == "Portée"
+
+
+def test_software_nobody_offers_is_no_dead_end(client):
+    """Zulip is in the catalogue, and no demo host offers it: its page says so, proposes the
+    hosts of its task instead, and offers no 'pick one for me' over an empty list."""
+    for lang, nobody in (
+        ("en", "Nobody offers Zulip yet"),
+        ("fr", "Personne ne propose encore Zulip"),
+    ):
+        page = client.get("/software/zulip", headers={"Accept-Language": lang})
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and nobody in html, lang
+        assert "/pick/software/zulip" not in html
+        assert 'href="/categories/chat"' in html
+    search = client.get("/search?q=zulip", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'href="/software/zulip"' in search and "What hosts offer instead of Zulip" in search
+    etherpad = client.get("/software/etherpad", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    assert "Nobody offers" not in etherpad and "/pick/software/etherpad" in etherpad

@@ -71,3 +71,24 @@ def run(params: SearchParams) -> SearchOutcome:
         current_app.extensions["portee.exposure"].note_shown(g.portee_shown)
     outcome.categories_by_slug, outcome.software_by_slug = public.catalogue_names(session)
     return outcome
+
+
+def offers_of(filters: dict[str, tuple[str, ...]]) -> int | None:
+    """How many offers these filters alone give (None: search is unavailable)."""
+    try:
+        return get_search().search(SearchParams(filters=filters, per_page=1)).total
+    except IndexUnavailable:
+        return None
+
+
+def nobody_offers(software) -> list[tuple[object, int]] | None:
+    """For a software nobody offers yet: its tasks that some host offers, with their counts
+    (the way out of a dead end). None when someone offers it (or search is unavailable)."""
+    if offers_of({"software": (software.slug,)}) != 0:
+        return None
+    found = []
+    for category in software.categories:
+        count = offers_of({"category": (category.slug,)})
+        if count:
+            found.append((category, count))
+    return found

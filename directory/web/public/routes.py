@@ -11,7 +11,7 @@ from directory.db import get_session
 from directory.web import LOCALE_COOKIE, filters
 from directory.web.page_cache import cached
 from directory.web.public import bp
-from directory.web.searching import params_from, run
+from directory.web.searching import nobody_offers, params_from, run
 from search import SearchParams
 
 ONE_YEAR = 365 * 24 * 3600
@@ -94,6 +94,7 @@ def software(slug: str):
             "public/software.html",
             software=item,
             outcome=run(params_from(request.args, fixed={"software": slug})),
+            alternatives=nobody_offers(item),
         )
     )
 
