@@ -70,6 +70,9 @@ class SearchResults:
     folded: dict[int, int] = field(default_factory=dict)
     # Entries listed across the pages: `total` offers less the folded ones (None: no folding).
     listed: int | None = None
+    # Typed words no offer of the recognised needs mentions (they were set aside, not used to
+    # empty the results).
+    unmatched: tuple[str, ...] = ()
 
     @property
     def pages(self) -> int:
@@ -109,16 +112,54 @@ def _word_part(word: str) -> Part | None:
     return tuple(clauses)
 
 
-def build_query(text: str, vocabulary: Vocabulary):
-    """The parts of the query for `text`, and what the catalogue recognised in it."""
+# Words that say how someone asks, not what they want ("je cherche une alternative à …",
+# "I'd like something instead of …"): dropped before the rest is matched as text. The analyzers
+# already drop each language's stop words.
+FILLER_WORDS = frozenset(
+    (
+        # French
+        "je", "j", "voudrais", "veux", "cherche", "recherche", "cherchons", "besoin", "aimerais",
+        "souhaite", "trouver", "remplacer", "remplace", "remplacement", "alternative",
+        "alternatives", "equivalent", "équivalent", "comme", "autre", "outil", "logiciel",
+        "quelque", "chose", "truc",
+        # English
+        "i", "i'd", "want", "wanted", "would", "like", "looking", "need", "needs", "find",
+        "replace", "replacement", "instead", "similar", "something", "tool", "software",
+    )
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A query as Portée reads it: the needs the catalogue recognised (one part: software and
+    tasks), the typed words matched as text, each with its part, and what it recognised."""
+
+    needs: Part | None
+    words: tuple[tuple[str, Part], ...]
+    resolution: object
+
+
+def read_query(text: str, vocabulary: Vocabulary) -> Reading:
     text = text[:MAX_QUERY_LENGTH]
     resolution = vocabulary.resolve(text)
     catalog = [Clause("software", slug, SOFTWARE_WEIGHT) for slug in resolution.software]
     catalog += [Clause("category", slug, CATEGORY_WEIGHT) for slug in resolution.categories]
-    words = [w for w in resolution.leftover for w in re.findall(WORD_PATTERN, w)]
-    parts: list[Part] = [tuple(catalog)] if catalog else []
-    parts.extend(part for part in map(_word_part, words) if part is not None)
-    return parts, resolution
+    typed = [w for w in resolution.leftover for w in re.findall(WORD_PATTERN, w)]
+    words = []
+    for word in typed:
+        if word.lower() in FILLER_WORDS:
+            continue
+        part = _word_part(word)
+        if part is not None:
+            words.append((word, part))
+    return Reading(tuple(catalog) if catalog else None, tuple(words), resolution)
+
+
+def _part_offers(snapshot: Snapshot, part: Part) -> int:
+    found = 0
+    for clause in part:
+        found |= _clause_offers(snapshot, clause)
+    return found
 
 
 def _clause_offers(snapshot: Snapshot, clause: Clause) -> int:
@@ -129,11 +170,15 @@ def _clause_offers(snapshot: Snapshot, clause: Clause) -> int:
     return snapshot.term(clause.field, clause.text)
 
 
-def score_groups(snapshot: Snapshot, parts: list[Part], candidates: int) -> dict[float, int]:
+def score_groups(
+    snapshot: Snapshot, parts: list[Part], candidates: int, optional: tuple[Part, ...] = ()
+) -> dict[float, int]:
     """The candidates matching every part, grouped by score (the sum of each part's best
-    clause)."""
+    clause); an `optional` part adds its best clause's weight where it matches and removes
+    nothing where it does not."""
     groups = {0.0: candidates} if candidates else {}
-    for part in parts:
+    for part in (*parts, *optional):
+        is_optional = part in optional
         by_weight: dict[float, int] = {}
         for clause in part:
             by_weight[clause.weight] = by_weight.get(clause.weight, 0) | _clause_offers(
@@ -146,6 +191,8 @@ def score_groups(snapshot: Snapshot, parts: list[Part], candidates: int) -> dict
             taken |= level
             if level:
                 levels.append((weight, level))
+        if is_optional:
+            levels.append((0.0, ~taken))  # the rest stays, unscored by this word
         combined: dict[float, int] = {}
         for score, offers in groups.items():
             for weight, level in levels:
@@ -258,9 +305,20 @@ def run_search(
 ) -> SearchResults:
     today = params.day or date.today()
     seed = daily_seed(today, fairness.salt)
-    parts, resolution = build_query(params.text, vocabulary)
+    reading = read_query(params.text, vocabulary)
+    resolution = reading.resolution
     allowed = allowed_offers(snapshot, params.filters, today, fairness)
-    groups = score_groups(snapshot, parts, allowed)
+    word_parts = tuple(part for _word, part in reading.words)
+    unmatched: tuple[str, ...] = ()
+    if reading.needs is not None:
+        # What the catalogue recognised is what is wanted; the other words rank among those
+        # offers and never empty a result the needs alone fill.
+        groups = score_groups(snapshot, [reading.needs], allowed, optional=word_parts)
+        unmatched = tuple(
+            word for word, part in reading.words if not allowed & _part_offers(snapshot, part)
+        )
+    else:
+        groups = score_groups(snapshot, list(word_parts), allowed)
     hits = 0
     for offers in groups.values():
         hits |= offers
@@ -290,4 +348,5 @@ def run_search(
         seed=seed,
         folded=folded,
         listed=hits.bit_count() - sum(folded_docs.values()) if hits else 0,
+        unmatched=unmatched,
     )

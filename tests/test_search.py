@@ -7,6 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from directory.db import get_database
+from directory.models import Service
 from search import SearchParams, get_search
 
 # Each query must land on offers of the expected software (or of the expected task).
@@ -304,3 +306,29 @@ def test_batched_indexing_waits_for_the_end_of_the_batch(app, demo_hosts):
         import_demo(app, demo_hosts)
         assert search(app).total == 0, "nothing indexed before the batch ends (under 200 hosts)"
     assert search(app).total > 200
+
+
+def test_words_besides_the_needs_rank_and_never_empty_the_results(demo_app):
+    """'je voudrais remplacer framapad xyzzy': the filler words are dropped, framapad names
+    Etherpad, and 'xyzzy', which no pad mentions, is set aside (and said) instead of emptying
+    the results."""
+    with demo_app.app_context():
+        search = get_search()
+        pads = search.search(SearchParams(text="etherpad"))
+        asked = search.search(SearchParams(text="je voudrais remplacer framapad xyzzy"))
+        assert asked.total == pads.total > 0
+        assert asked.unmatched == ("xyzzy",)
+        # A word some pads mention ranks them first, and keeps the others.
+        lyon = search.search(SearchParams(text="etherpad lyon", per_page=100))
+        assert lyon.total == pads.total and lyon.unmatched == ()
+        with get_database(demo_app).session_scope() as session:
+            first = session.get(Service, lyon.service_ids[0])
+            text = " ".join(
+                filter(None, [first.description, first.organization.address, first.name])
+            )
+            assert "lyon" in text.lower()
+    client = demo_app.test_client()
+    page = client.get("/search?q=etherpad+xyzzy", headers={"Accept-Language": "en"})
+    assert "No offer mentions “xyzzy”" in page.get_data(as_text=True)
+    api = client.get("/api/v1/search?q=etherpad+xyzzy").get_json()
+    assert api["unmatched"] == ["xyzzy"] and api["total"] == pads.total

@@ -88,6 +88,8 @@ def search():
             for service in outcome.services
         ],
         facets=results.facets,
+        # Typed words no offer of the recognised needs mentions: set aside, not used to filter.
+        unmatched=list(results.unmatched),
     )
 
 
