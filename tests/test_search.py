@@ -332,3 +332,34 @@ def test_words_besides_the_needs_rank_and_never_empty_the_results(demo_app):
     assert "No offer mentions “xyzzy”" in page.get_data(as_text=True)
     api = client.get("/api/v1/search?q=etherpad+xyzzy").get_json()
     assert api["unmatched"] == ["xyzzy"] and api["total"] == pads.total
+
+
+@pytest.mark.parametrize(
+    ("query", "rest", "filters"),
+    [
+        ("une visio sans compte", "une visio", {"registration": ["none"]}),
+        ("video calls without an account", "video calls", {"registration": ["none"]}),
+        ("gratuit", None, {"price": ["free"]}),
+        ("pad free", "pad", {"price": ["free"]}),
+        ("sondage en anglais", "sondage", {"language": ["en"]}),
+        ("partage de fichiers payant", "partage de fichiers", {"price": ["paid"]}),
+    ],
+)
+def test_filter_phrases_become_the_filters_the_facets_set(demo_app, query, rest, filters):
+    client = demo_app.test_client()
+    response = client.get("/search", query_string={"q": query})
+    assert response.status_code == 302
+    from urllib.parse import parse_qs, urlsplit
+
+    moved = parse_qs(urlsplit(response.headers["Location"]).query)
+    assert moved.pop("q", [None]) == [rest]
+    assert moved == filters
+    # Exactly what clicking the facet gives: the same count.
+    api = client.get("/api/v1/search", query_string={"q": query}).get_json()
+    by_facet = client.get(
+        "/api/v1/search", query_string={"q": rest or "", **{k: v[0] for k, v in filters.items()}}
+    ).get_json()
+    assert api["total"] == by_facet["total"] > 0
+    assert api["filters"] == filters and api["query"] == (rest or "")
+    page = client.get(response.headers["Location"], headers={"Accept-Language": "en"})
+    assert 'aria-label="Active filters"' in page.get_data(as_text=True)

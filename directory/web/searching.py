@@ -12,6 +12,7 @@ from directory import public
 from directory.db import get_session
 from directory.models import Service
 from search import IndexRebuilding, IndexUnavailable, SearchParams, SearchResults, get_search
+from search.phrases import read_filters
 from search.schema import FACETS
 
 _VALUE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$", re.IGNORECASE)
@@ -92,3 +93,23 @@ def nobody_offers(software) -> list[tuple[object, int]] | None:
         if count:
             found.append((category, count))
     return found
+
+
+def args_with_filters(args: MultiDict) -> MultiDict | None:
+    """The arguments with the query's filter phrases ("sans compte", "free", "in English") moved
+    out of `q` into the filters they mean (None: it has none). The page redirects there, so each
+    one shows, and is removed, like any filter."""
+    rest, found = read_filters(args.get("q") or "")
+    if not found:
+        return None
+    rewritten = MultiDict(args)
+    rewritten.pop("page", None)
+    if rest:
+        rewritten["q"] = rest
+    else:
+        rewritten.pop("q", None)
+    for name, values in found.items():
+        for value in values:
+            if value not in rewritten.getlist(name):
+                rewritten.add(name, value)
+    return rewritten

@@ -10,7 +10,7 @@ from directory.db import get_session
 from directory.models import Organization, Service
 from directory.web.api import bp
 from directory.web.filters import localized, unconfirmed_since
-from directory.web.searching import params_from, run
+from directory.web.searching import args_with_filters, params_from, run
 
 
 def _service_json(service: Service) -> dict:
@@ -68,6 +68,7 @@ def search():
     args = MultiDict(request.args)
     for value in request.args.getlist("lang"):
         args.add("language", value)
+    args = args_with_filters(args) or args  # the reading shows in `query` and `filters`
     outcome = run(params_from(args))
     if outcome.unavailable:
         return jsonify(

@@ -11,7 +11,7 @@ from directory.db import get_session
 from directory.web import LOCALE_COOKIE, filters
 from directory.web.page_cache import cached
 from directory.web.public import bp
-from directory.web.searching import nobody_offers, params_from, run
+from directory.web.searching import args_with_filters, nobody_offers, params_from, run
 from search import SearchParams
 
 ONE_YEAR = 365 * 24 * 3600
@@ -32,6 +32,9 @@ def home():
 
 @bp.get("/search")
 def search():
+    rewritten = args_with_filters(request.args)
+    if rewritten is not None:  # "une visio sans compte" → q=une visio&registration=none
+        return redirect(url_for("public.search", **rewritten.to_dict(flat=False)))
     return cached(
         lambda: render_template(
             "public/results.html", outcome=run(params_from(request.args)), heading=None
