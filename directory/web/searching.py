@@ -31,6 +31,15 @@ class SearchOutcome:
     categories_by_slug: dict = field(default_factory=dict)
     software_by_slug: dict = field(default_factory=dict)
 
+    @property
+    def needs(self) -> list[dict]:
+        """The names ({lang: name}) of the tasks and software the query was read as."""
+        if self.results is None:
+            return []
+        found = [self.categories_by_slug.get(s) for s in sorted(self.results.categories)]
+        found += [self.software_by_slug.get(s) for s in sorted(self.results.software)]
+        return [entry["name"] for entry in found if entry]
+
 
 def params_from(args: MultiDict, fixed: dict[str, str] | None = None) -> SearchParams:
     """Search parameters from query arguments; values that cannot be filters are ignored."""
