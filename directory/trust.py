@@ -31,8 +31,14 @@ ORGANIZATION_FACTS = (
     "backups_tested",
     "closure_notice_days",
 )
-# Declared per service (ChatonsInfos `host.*`): where the data lives and on what.
-WHERE_FACTS = ("host_provider_type", "host_country_code", "host_server_type")
+# Declared per service, gathered over the live services (fact: service field): the terms of
+# use (`service.legal.url`), where the data lives and on what (ChatonsInfos `host.*`).
+SERVICE_FACTS = {
+    "terms_url": "legal_url",
+    "host_provider_type": "host_provider_type",
+    "host_country_code": "host_country_code",
+    "host_server_type": "host_server_type",
+}
 
 
 @dataclass(frozen=True)
@@ -78,11 +84,15 @@ def decided_facts(session: Session, organization: Organization) -> list[Fact]:
 
 
 def checked_facts(session: Session, organization: Organization) -> list[Fact]:
-    """What Portée observed: the website's domain, proven by a file on it or a DNS record."""
+    """What Portée observed: the website's domain, proven by a file on it or a DNS record (a
+    proof stays a proof when a later check fails; then it was last established when proven)."""
     claim = ownership.current_claim(session, organization)
     if claim is None or claim.verified_at is None:
         return [Fact("domain", "checked")]
-    return [Fact("domain", "checked", claim.domain, claim.verified_at, method=claim.method)]
+    at = claim.verified_at
+    if not claim.last_error and claim.last_checked_at is not None:
+        at = max(at, claim.last_checked_at)
+    return [Fact("domain", "checked", claim.domain, at, method=claim.method)]
 
 
 def declared_facts(session: Session, organization: Organization) -> list[Fact]:
@@ -95,7 +105,7 @@ def declared_facts(session: Session, organization: Organization) -> list[Fact]:
     services = [s for s in organization.services if s.retired_at is None]
     service_records = _service_provenance(session, services)
     urls.update(_source_urls(session, [r.source_id for r in service_records.values()]))
-    for name in WHERE_FACTS:
+    for key, name in SERVICE_FACTS.items():
         values, latest = [], None
         for service in services:
             value = getattr(service, name)
@@ -106,7 +116,7 @@ def declared_facts(session: Session, organization: Organization) -> list[Fact]:
                 values.append(value)
             if latest is None or record.confirmed_at > latest.confirmed_at:
                 latest = record
-        facts.append(_declared(name, sorted(values), latest, urls))
+        facts.append(_declared(key, sorted(values), latest, urls))
     return facts
 
 
@@ -132,7 +142,7 @@ def _service_provenance(session: Session, services: list[Service]) -> dict:
         select(Provenance).where(
             Provenance.entity == "service",
             Provenance.entity_id.in_([s.id for s in services]),
-            Provenance.field.in_(WHERE_FACTS),
+            Provenance.field.in_(list(SERVICE_FACTS.values())),
         )
     )
     return {(row.entity_id, row.field): row for row in rows}

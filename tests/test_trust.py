@@ -279,6 +279,36 @@ def test_member_since_links_the_admission_in_the_public_log(client, demo_app):
     assert member["public_log"].endswith(f"/moderation/log#entry-{entry_id}")
 
 
+def test_a_domain_proof_is_established_again_by_each_good_check(demo_app):
+    from directory import trust
+
+    with get_database(demo_app).session_scope() as session:
+        organization = session.exec(select(Organization).where(Organization.slug == CIGOGNE)).one()
+        now = utcnow()
+        claim = DomainClaim(
+            organization_id=organization.id,
+            domain=organization.website_domain,
+            token="t" * 32,
+            method="http",
+            verified_at=now - timedelta(days=10),
+            last_checked_at=now - timedelta(days=1),
+        )
+        session.add(claim)
+        session.commit()
+        [fact] = trust.checked_facts(session, organization)
+        assert (fact.kind, fact.value, fact.at) == (
+            "checked",
+            "cigogne.example",
+            claim.last_checked_at,
+        )
+        # A later check that failed leaves the proof standing, established when it was made.
+        claim.last_error = {"code": "token_missing"}
+        session.add(claim)
+        session.commit()
+        [fact] = trust.checked_facts(session, organization)
+        assert fact.at == claim.verified_at
+
+
 # -- the API ---------------------------------------------------------------------------------
 
 
@@ -305,6 +335,8 @@ def test_the_api_gives_the_same_facts_with_their_kinds(client, demo_app):
     assert admins["declared_in"]["file"].endswith("/organization.properties")
     assert facts["backups_tested"]["value"] == "2026-10-12"
     assert facts["host_provider_type"]["value"] == ["hostedserver"]
+    assert facts["terms_url"]["value"] == ["https://cigogne.example/mentions-legales/"]
+    assert facts["terms_url"]["declared_in"]["file"].endswith(".properties")
     visio = [s for s in data["services"] if s["capacity_participants"] is not None]
     assert [s["capacity_participants"] for s in visio] == [50]
     # The page shows the same facts, in the same order.

@@ -92,6 +92,7 @@ TRUST_FACT = {
     "admins_count": _l("Administrators"),
     "backups_tested": _l("Last restore test of the backups"),
     "closure_notice_days": _l("Notice before a service closes"),
+    "terms_url": _l("Terms of use"),
     "host_provider_type": _l("Where the servers are"),
     "host_country_code": _l("Country where the data lives"),
     "host_server_type": _l("Kind of server"),
