@@ -18,7 +18,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from directory import listings, ownership
+from directory import listings, ownership, public
 from directory.models import Organization, Provenance, PublicLogEntry, Service, Source
 
 KINDS = ("decided", "checked", "declared")
@@ -31,7 +31,7 @@ ORGANIZATION_FACTS = (
     "backups_tested",
     "closure_notice_days",
 )
-# Declared per service, gathered over the live services (fact: service field): the terms of
+# Declared per service, gathered over the services still offered (fact: service field): the terms of
 # use (`service.legal.url`), where the data lives and on what (ChatonsInfos `host.*`).
 SERVICE_FACTS = {
     "terms_url": "legal_url",
@@ -102,7 +102,8 @@ def declared_facts(session: Session, organization: Organization) -> list[Fact]:
         _declared(name, getattr(organization, name), records.get(name), urls)
         for name in ORGANIZATION_FACTS
     ]
-    services = [s for s in organization.services if s.retired_at is None]
+    # What the host offers now: an ended service's server says nothing of today.
+    services = [s for s in organization.services if not public.has_ended(s)]
     service_records = _service_provenance(session, services)
     urls.update(_source_urls(session, [r.source_id for r in service_records.values()]))
     for key, name in SERVICE_FACTS.items():

@@ -357,3 +357,22 @@ def test_the_api_gives_the_same_facts_with_their_kinds(client, demo_app):
         "method": None,
         "public_log": None,
     }
+
+
+def test_where_the_data_lives_counts_only_the_services_still_offered(demo_app):
+    from directory import trust
+
+    with get_database(demo_app).session_scope() as session:
+        organization = session.exec(select(Organization).where(Organization.slug == CIGOGNE)).one()
+        service = next(s for s in organization.services if s.retired_at is None)
+        listings.set_fields(session, service, {"host_server_type": "nano"}, "form", actor="t")
+        session.commit()
+
+        def servers() -> list:
+            facts = trust.declared_facts(session, organization)
+            return next(f.value for f in facts if f.key == "host_server_type")
+
+        assert servers() == ["nano", "virtual"]
+        listings.retire_service(session, service)
+        session.commit()
+        assert servers() == ["virtual"]
