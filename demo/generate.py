@@ -36,6 +36,9 @@ Variation, as found in the wild
   Ar Gazh Digor, Jet d'Octets.
 - Extension keys Portée reads: `organization.languages`, `service.languages` (ISO 639-1 codes,
   `;`-separated) and `service.price` (free, paid, donation); a few files leave them out.
+- Promise keys (README, "Extension keys"): Cigogne Libre declares `organization.admins.count`,
+  `organization.backups.tested` and `organization.closure.notice.days`, and its Jitsi service
+  `service.capacity.participants`; the other hosts do not say.
 
 Oddities the importer must tolerate (file paths relative to demo/hosts/)
 -------------------------------------------------------------------------
@@ -696,10 +699,14 @@ ORGS: list[Org] = [
         "2015-09-09", "pragmatique",
         ["etherpad",
          ("ethercalc", dict(enddate="2023-08-31")),
-         "framadate", "jitsi", "nextcloud", "privatebin", "funkwhale", "forgejo"],
+         "framadate", ("jitsi", dict(capacity=50)), "nextcloud", "privatebin", "funkwhale",
+         "forgejo"],
         chatons=("ACTIVE", "2017-04-01", None), mastodon="toot", liberapay=True,
         hosting=(("VIRTUAL", "HOSTEDSERVER"),), host_cc=(("Allemagne", "DE"),),
-        host_names=("Rechenzentrum Kehl",), install=("PACKAGE", "CONTAINER")),
+        host_names=("Rechenzentrum Kehl",), install=("PACKAGE", "CONTAINER"),
+        extra=[("organization.admins.count", "4"),
+               ("organization.backups.tested", "12/10/2026"),
+               ("organization.closure.notice.days", "90")]),
     Org("chatperche", "Chat-Perché", "de Chat-Perché",
         "Services libres nantais",
         "Chat-Perché est une association nantaise qui héberge des services libres depuis 2013. "
@@ -1290,6 +1297,8 @@ def build_service(rng: random.Random, org: Org, service: Service, url: str) -> D
             codes = langs.split(";")
             langs = ";".join(dict.fromkeys([codes[0], "en"]))
         doc.kv("service.languages", langs)
+    if over.get("capacity"):  # a promise key (README, "Extension keys"); no randomness
+        doc.kv("service.capacity.participants", str(over["capacity"]))
     doc.blank()
 
     # software

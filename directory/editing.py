@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from babel import Locale
 from sqlmodel import Session, select
@@ -33,7 +33,14 @@ from directory.models import (
 )
 from directory.outbound.guard import AddressPolicy
 from directory.timeutil import utcnow
-from directory.vocabulary import LEGAL_TYPES, LOADS, PRICES, REGISTRATIONS, price_for
+from directory.vocabulary import (
+    COUNT_LIMIT,
+    LEGAL_TYPES,
+    LOADS,
+    PRICES,
+    REGISTRATIONS,
+    price_for,
+)
 
 # Origins whose values a host's form must leave alone.
 LOCKED_ORIGINS = ("file", "moderator")
@@ -51,6 +58,9 @@ PROFILE_FIELDS = (
     "contact_email",
     "contact_url",
     "legal_url",
+    "admins_count",
+    "backups_tested",
+    "closure_notice_days",
 )
 SERVICE_FIELDS = (
     "name",
@@ -64,7 +74,10 @@ SERVICE_FIELDS = (
     "price",
     "languages",
     "legal_url",
+    "capacity_participants",
 )
+# Promise keys that are counts (README, "Extension keys"): whole numbers from 0 up.
+COUNT_FIELDS = ("admins_count", "closure_notice_days", "capacity_participants")
 # Fields shown and locked together: a service's categories follow its software.
 _SOFTWARE_FIELDS = ("software_id", "software_declared")
 INVITATION_LIFETIME = timedelta(days=7)
@@ -153,7 +166,20 @@ def _check_profile(values: dict) -> dict:
             raise EditError("bad_value", "country_code")
     if clean.get("contact_email"):
         clean["contact_email"] = normalize_email(clean["contact_email"])
+    _check_counts(clean)
+    tested = clean.get("backups_tested")
+    if tested is not None and (not isinstance(tested, date) or tested > utcnow().date()):
+        raise EditError("bad_value", "backups_tested")
     return clean
+
+
+def _check_counts(clean: dict) -> None:
+    for name in COUNT_FIELDS:
+        value = clean.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= COUNT_LIMIT:
+            raise EditError("bad_value", name)
 
 
 def _check_languages(codes) -> list[str]:
@@ -218,6 +244,7 @@ def _check_service(session: Session, values: dict, partial: bool) -> tuple[dict,
             raise EditError("bad_value", "load")
     if "registration" in clean:
         clean["price"] = price_for(clean["registration"], clean.get("price"))
+    _check_counts(clean)
     categories = None
     if "software_id" in values or "software_declared" in values or not partial:
         software = None

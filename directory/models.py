@@ -84,6 +84,12 @@ class Organization(SQLModel, table=True):
     startdate: date | None = None
     enddate: date | None = None
     social: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Where to support the host: {name: URL} from `organization.funding.*` (file order).
+    funding: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Promise keys (README, "Extension keys"): what the host commits to, declared.
+    admins_count: int | None = None
+    backups_tested: date | None = None  # the last restore test
+    closure_notice_days: int | None = None  # notice before a service closes
     # Keys read from the host's file that Portée does not use yet: kept, never rejected.
     extra: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
@@ -150,6 +156,9 @@ class Service(SQLModel, table=True):
     host_name: str | None = Field(default=None, max_length=200)
     host_provider_type: str | None = Field(default=None, max_length=40)
     host_country_code: str | None = Field(default=None, max_length=2)
+    host_server_type: str | None = Field(default=None, max_length=40)
+    # Promise key `service.capacity.participants`: the largest group the service takes.
+    capacity_participants: int | None = None
     # Set when the service left its organization's file (kept, never deleted, not offered).
     retired_at: datetime | None = None
     extra: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -543,6 +543,18 @@ def log_of(session: Session, organization_id: int) -> list[PublicLogEntry]:
     )
 
 
+# Entries on one page of the public log (its page and the trust card's links agree on it).
+LOG_PAGE_SIZE = 50
+
+
+def log_position(session: Session, entry: PublicLogEntry) -> int:
+    """How many entries come before `entry` in the public log (newest first): its page."""
+    newer = (PublicLogEntry.created_at > entry.created_at) | (
+        (PublicLogEntry.created_at == entry.created_at) & (PublicLogEntry.id > entry.id)
+    )
+    return session.exec(select(func.count(PublicLogEntry.id)).where(newer)).one()
+
+
 def audit_trail(
     session: Session, organization_id: int | None = None, page: int = 1, per_page: int = 50
 ) -> tuple[list[tuple[AuditEvent, Account | None, Organization | None]], int]:

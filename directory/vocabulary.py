@@ -27,6 +27,13 @@ MEMBERSHIPS = ("candidate", "member", "suspended", "former")
 # service.status.level as generators write it; "over" and "void" mean the service has ended.
 SERVICE_STATUSES = ("ok", "warning", "alert", "error", "over", "void")
 ENDED_SERVICE_STATUSES = ("over", "void")
+# host.provider.type: at home, own server in a provider's rack, a provider's server, outsourced.
+PROVIDER_TYPES = ("home", "hostedbay", "hostedserver", "outsourced")
+# host.server.type: a nano-computer, a physical or virtual machine, shared hosting, a cloud.
+SERVER_TYPES = ("nano", "physical", "virtual", "shared", "cloud")
+# Promise keys that are counts (organization.admins.count, organization.closure.notice.days,
+# service.capacity.participants): whole numbers from 0 to this; more is a typo, not a promise.
+COUNT_LIMIT = 1_000_000
 # Who set a value (provenance). A file never overwrites a moderator's value.
 ORIGINS = ("file", "form", "moderator", "demo")
 

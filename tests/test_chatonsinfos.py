@@ -86,7 +86,8 @@ def test_organization_file_with_oddities_is_read_with_warnings():
     assert fields["latitude"] == pytest.approx(45.764)
     assert fields["languages"] == ["fr", "en"]
     assert fields["social"] == {"mastodon": "https://toot.example/@chatons"}
-    assert fields["extra"]["organization.funding.Tipee"] == "https://tipee.example/chatons"
+    assert fields["funding"] == {"tipee": "https://tipee.example/chatons"}
+    assert "organization.funding.Tipee" not in fields["extra"]
     assert "metrics.http.hits.2020.months" in fields["extra"]
     subs = {sub.key: sub.url for sub in parsed.record.subs}
     assert subs == {
@@ -222,3 +223,73 @@ def test_subs_are_deduplicated_and_never_loop():
 def test_utf16_with_a_bom_is_read():
     parsed = parse_properties(ORGANIZATION.encode("utf-16"), BASE, expected="organization")
     assert parsed.record.fields["name"] == "Le Chaton d'essai"
+
+
+PROMISES = """\
+file.class = Organization
+organization.name = Promesses
+organization.admins.count = 3
+organization.backups.tested = 12/10/2026
+organization.closure.notice.days = 60
+organization.funding.liberapay = https://liberapay.example/promesses/
+"""
+
+
+def test_organization_promise_keys_are_read():
+    fields = parse_properties(PROMISES.encode(), BASE).record.fields
+    assert fields["admins_count"] == 3
+    assert fields["backups_tested"] == date(2026, 10, 12)
+    assert fields["closure_notice_days"] == 60
+    assert fields["funding"] == {"liberapay": "https://liberapay.example/promesses/"}
+    assert not any(key.startswith("organization.admins") for key in fields["extra"])
+
+
+def test_backups_tested_also_reads_iso_dates():
+    text = PROMISES.replace("12/10/2026", "2026-10-12")
+    fields = parse_properties(text.encode(), BASE).record.fields
+    assert fields["backups_tested"] == date(2026, 10, 12)
+
+
+@pytest.mark.parametrize(
+    "key, bad, code",
+    [
+        ("organization.admins.count", "three", "bad_number"),
+        ("organization.admins.count", "-2", "bad_number"),
+        ("organization.backups.tested", "last spring", "bad_date"),
+        ("organization.closure.notice.days", "2,5", "bad_number"),
+        ("organization.closure.notice.days", "99999999", "bad_number"),
+    ],
+)
+def test_bad_promise_values_are_dropped_with_warnings(key, bad, code):
+    lines = [line for line in PROMISES.splitlines() if not line.startswith(key)]
+    parsed = parse_properties(("\n".join([*lines, f"{key} = {bad}"]) + "\n").encode(), BASE)
+    field = {
+        "organization.admins.count": "admins_count",
+        "organization.backups.tested": "backups_tested",
+        "organization.closure.notice.days": "closure_notice_days",
+    }[key]
+    assert parsed.record.fields[field] is None
+    found = [issue for issue in parsed.warnings if issue.code == code]
+    assert [(issue.key, issue.params["value"]) for issue in found] == [(key, bad)]
+
+
+def test_service_capacity_and_where_it_runs_are_read():
+    text = SERVICE + (
+        "service.capacity.participants = 40\nhost.provider.type = HOSTEDBAY\n"
+        "host.server.type = PHYSICAL\n"
+    )
+    fields = parse_properties(text.encode(), BASE, expected="service").record.fields
+    assert fields["capacity_participants"] == 40
+    assert fields["host_provider_type"] == "hostedbay"
+    assert fields["host_server_type"] == "physical"
+
+
+def test_bad_capacity_and_unknown_provider_are_warnings():
+    text = SERVICE + "service.capacity.participants = lots\nhost.provider.type = BASEMENT\n"
+    parsed = parse_properties(text.encode(), BASE, expected="service")
+    assert parsed.record.fields["capacity_participants"] is None
+    assert parsed.record.fields["host_provider_type"] is None
+    assert {(i.code, i.key) for i in parsed.warnings} >= {
+        ("bad_number", "service.capacity.participants"),
+        ("unknown_value", "host.provider.type"),
+    }

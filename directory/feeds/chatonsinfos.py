@@ -242,6 +242,21 @@ def _choice(keys: _Keys, key: str, allowed: tuple[str, ...]) -> str | None:
     return v.clean_choice(key, entry.value, entry.line, keys.warnings, allowed) if entry else None
 
 
+def _count(keys: _Keys, key: str) -> int | None:
+    entry = keys.get(key)
+    return v.clean_count(entry.key, entry.value, entry.line, keys.warnings) if entry else None
+
+
+def _funding(keys: _Keys) -> dict[str, str]:
+    """`organization.funding.<name> = URL` lines, in file order; a bad address is a warning."""
+    funding = {}
+    for name, entry in keys.with_prefix("organization.funding."):
+        url = v.clean_url(entry.key, _unquote(entry, keys.warnings), entry.line, keys.warnings)
+        if url:
+            funding[name] = url
+    return funding
+
+
 def _organization(keys: _Keys, url: str) -> OrganizationRecord:
     errors: list[Issue] = []
     w = keys.warnings
@@ -260,6 +275,11 @@ def _organization(keys: _Keys, url: str) -> OrganizationRecord:
         "address": keys.text("organization.geolocation.address"),
         "contact_url": _url(keys, "organization.contact.url"),
         "legal_url": _url(keys, "organization.legal.url"),
+        "funding": _funding(keys),
+        # Promise keys (README, "Extension keys").
+        "admins_count": _count(keys, "organization.admins.count"),
+        "backups_tested": _date(keys, "organization.backups.tested"),
+        "closure_notice_days": _count(keys, "organization.closure.notice.days"),
     }
     if fields["enddate"] and fields["enddate"] <= date.today():
         fields["status"] = "closed"
@@ -365,7 +385,9 @@ def _service(keys: _Keys) -> ServiceRecord:
         "software_version": keys.text("software.version"),
         "software_license": keys.text("software.license.name"),
         "host_name": keys.text("host.name"),
-        "host_provider_type": (keys.text("host.provider.type") or "").lower() or None,
+        "host_provider_type": _choice(keys, "host.provider.type", vocabulary.PROVIDER_TYPES),
+        "host_server_type": _choice(keys, "host.server.type", vocabulary.SERVER_TYPES),
+        "capacity_participants": _count(keys, "service.capacity.participants"),
         "host_country_code": (
             v.clean_country(
                 "host.country.code",

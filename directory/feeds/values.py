@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from babel import Locale
 
+from directory import vocabulary
 from directory.feeds.issues import Issue
 
 _DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
@@ -114,6 +115,15 @@ def clean_country(
         if found:
             return found
         warnings.append(Issue("bad_country", line, key, {"value": name}))
+    return None
+
+
+def clean_count(key: str, value: str, line: int, warnings: list[Issue]) -> int | None:
+    """A whole number from 0 up (`12`, ` 12 `); anything else is a warning and None."""
+    text = value.strip()
+    if text.isascii() and text.isdigit() and int(text) <= vocabulary.COUNT_LIMIT:
+        return int(text)
+    warnings.append(Issue("bad_number", line, key, {"value": value}))
     return None
 
 

@@ -77,6 +77,40 @@ FIELD_TITLES = {
     "legal_url": _l("Legal notice"),
     "startdate": _l("Since"),
 }
+# The three kinds of facts (DESIGN.md, "Kinds of facts"): one word each, shown as text.
+TRUST_KIND = {
+    "decided": _l("Decided by the moderators"),
+    "checked": _l("Checked by Portée"),
+    "declared": _l("Declared by the host"),
+}
+TRUST_FACT = {
+    "member_since": _l("Member since"),
+    "domain": _l("Website domain"),
+    "legal_type": _l("Legal form"),
+    "legal_url": _l("Legal notice"),
+    "funding": _l("Support this host"),
+    "admins_count": _l("Administrators"),
+    "backups_tested": _l("Last restore test of the backups"),
+    "closure_notice_days": _l("Notice before a service closes"),
+    "terms_url": _l("Terms of use"),
+    "host_provider_type": _l("Where the servers are"),
+    "host_country_code": _l("Country where the data lives"),
+    "host_server_type": _l("Kind of server"),
+}
+# host.provider.type and host.server.type (directory/vocabulary.py).
+PROVIDER_TYPE = {
+    "home": _l("At the host's home"),
+    "hostedbay": _l("The host's own server, in a provider's data centre"),
+    "hostedserver": _l("A server rented from a provider"),
+    "outsourced": _l("Infrastructure fully outsourced to a provider"),
+}
+SERVER_TYPE = {
+    "nano": _l("Nano-computer (such as a Raspberry Pi)"),
+    "physical": _l("Physical server"),
+    "virtual": _l("Virtual machine"),
+    "shared": _l("Shared hosting"),
+    "cloud": _l("Cloud (several servers)"),
+}
 ROLE = {
     "host": _l("Host editor"),
     "moderator": _l("Moderator"),

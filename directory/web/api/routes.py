@@ -8,6 +8,7 @@ from werkzeug.datastructures import MultiDict
 from directory import public
 from directory.db import get_session
 from directory.models import Organization, Service
+from directory.web import trustcard
 from directory.web.api import bp
 from directory.web.filters import localized, unconfirmed_since
 from directory.web.searching import args_with_filters, params_from, run
@@ -29,6 +30,8 @@ def _service_json(service: Service) -> dict:
         "load": service.load,
         "price": service.price,
         "languages": service.languages,
+        # Promise key service.capacity.participants (README, "Extension keys").
+        "capacity_participants": service.capacity_participants,
         "organization": {
             "slug": organization.slug,
             "name": organization.name,
@@ -100,6 +103,8 @@ def organization(slug: str):
         get_session(), slug, memberships=public.PUBLIC_MEMBERSHIPS
     ) or abort(404)
     data = _organization_json(item)
+    # The trust card: the same facts as the host page, each with its kind (directory/trust.py).
+    data["trust"] = trustcard.card_json(get_session(), item)
     data["services"] = [dict(_service_json(s), ended=public.has_ended(s)) for s in item.services]
     return jsonify(data)
 

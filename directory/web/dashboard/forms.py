@@ -9,7 +9,9 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     HiddenField,
+    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -21,6 +23,7 @@ from wtforms.validators import (
     DataRequired,
     Email,
     Length,
+    NumberRange,
     Optional,
     ValidationError,
 )
@@ -28,7 +31,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from directory import editing
 from directory.sources import ORGANIZATION_SOURCE_KINDS
-from directory.vocabulary import LEGAL_TYPES, LOADS, PRICES, REGISTRATIONS
+from directory.vocabulary import COUNT_LIMIT, LEGAL_TYPES, LOADS, PRICES, REGISTRATIONS
 from directory.web import labels
 from directory.web.addresses import fetchable
 from directory.web.filters import language_name, localized
@@ -118,6 +121,15 @@ class ProfileForm(ListingForm):
     legal_url = StringField(
         _l("Legal notice"), [Optional(), Length(max=500), HttpUrl()], filters=[_strip]
     )
+    # Promise keys (README, "Extension keys").
+    admins_count = IntegerField(
+        _l("Number of administrators"), [Optional(), NumberRange(0, COUNT_LIMIT)]
+    )
+    backups_tested = DateField(_l("Last restore test of the backups"), [Optional()])
+    closure_notice_days = IntegerField(
+        _l("Days of notice before a service closes"),
+        [Optional(), NumberRange(0, COUNT_LIMIT)],
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -145,6 +157,9 @@ class ServiceForm(ListingForm):
     languages = MultiCheckboxField(_l("Languages"))
     legal_url = StringField(
         _l("Terms of use"), [Optional(), Length(max=500), HttpUrl()], filters=[_strip]
+    )
+    capacity_participants = IntegerField(
+        _l("Largest group the service takes"), [Optional(), NumberRange(0, COUNT_LIMIT)]
     )
 
     def __init__(self, *args, software=(), categories=(), **kwargs) -> None:

@@ -195,13 +195,13 @@ def confirm_listing(org_id: int):
 @bp.get("/log")
 def log():
     page = _page()
-    entries, total = moderation.public_log(get_session(), page, PER_PAGE)
+    entries, total = moderation.public_log(get_session(), page, moderation.LOG_PAGE_SIZE)
     return render_template(
         "moderation/log.html",
         entries=entries,
         slugs=public.page_slugs(get_session(), [e.organization_id for e in entries]),
         page=page,
-        pages=max(1, ceil(total / PER_PAGE)),
+        pages=max(1, ceil(total / moderation.LOG_PAGE_SIZE)),
     )
 
 

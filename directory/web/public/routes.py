@@ -8,7 +8,7 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 
 from directory import public
 from directory.db import get_session
-from directory.web import LOCALE_COOKIE, filters
+from directory.web import LOCALE_COOKIE, filters, trustcard
 from directory.web.page_cache import cached
 from directory.web.public import bp
 from directory.web.searching import args_with_filters, nobody_offers, params_from, run
@@ -107,6 +107,7 @@ def organization(slug: str):
     session = get_session()
     item = public.public_organization(session, slug) or abort(404)
     provenance, service_provenance = public.organization_provenance(session, item)
+    trust, trust_links = trustcard.card(session, item)
     every_record = list(provenance.values()) + [
         record for fields in service_provenance.values() for record in fields.values()
     ]
@@ -119,6 +120,8 @@ def organization(slug: str):
         has_ended=public.has_ended,
         news=public.news_of(session, item),
         unconfirmed_since=filters.unconfirmed_since(item),
+        trust=trust,
+        trust_links=trust_links,
     )
 
 

@@ -1,0 +1,51 @@
+"""The trust card for the web: the facts of directory/trust.py, with the links a page or the
+JSON API gives (the public-log entry of a decision)."""
+
+from __future__ import annotations
+
+from flask import url_for
+from sqlmodel import Session
+
+from directory import moderation, trust
+from directory.models import Organization, PublicLogEntry
+
+
+def log_url(session: Session, entry: PublicLogEntry, external: bool = False) -> str:
+    """The public log's page that shows `entry`, at the entry."""
+    page = moderation.log_position(session, entry) // moderation.LOG_PAGE_SIZE + 1
+    return url_for(
+        "moderation.log",
+        page=page if page > 1 else None,
+        _anchor=f"entry-{entry.id}",
+        _external=external,
+    )
+
+
+def card(session: Session, organization: Organization, external: bool = False):
+    """The facts, and the public-log address of each decided fact that has one (by key)."""
+    facts = trust.trust_facts(session, organization)
+    links = {
+        fact.key: log_url(session, fact.log_entry, external)
+        for fact in facts
+        if fact.log_entry is not None
+    }
+    return facts, links
+
+
+def card_json(session: Session, organization: Organization) -> list[dict]:
+    facts, links = card(session, organization, external=True)
+    return [
+        {
+            "fact": fact.key,
+            "kind": fact.kind,
+            "said": fact.said,
+            "value": trust.json_value(fact.value) if fact.said else None,
+            "established_at": fact.at.isoformat() if fact.at else None,
+            "declared_in": (
+                {"origin": fact.origin, "file": fact.source_url} if fact.origin else None
+            ),
+            "method": fact.method,
+            "public_log": links.get(fact.key),
+        }
+        for fact in facts
+    ]
