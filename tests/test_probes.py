@@ -426,3 +426,13 @@ def test_https_with_an_invalid_certificate_is_down(ca, app):
             observation = check_service(client, url, "nextcloud")
     assert observation.outcome == DOWN
     assert english(observation.issues[0], app) == "the server's certificate is invalid"
+
+
+def test_probe_issues_read_in_french(app):
+    issue = Issue("probe_missing", params={"path": "/status.php", "status": 404,
+                                           "software": "Nextcloud"})  # fmt: skip
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert describe(issue.as_dict()) == (
+            "/status.php est introuvable (404) : cela ne ressemble pas à un Nextcloud qui "
+            "fonctionne"
+        )
