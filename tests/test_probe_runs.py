@@ -156,6 +156,33 @@ def test_retry_after_postpones_the_next_check(app, server):
     assert state.consecutive_failures == 0  # being asked to wait is not a failure
 
 
+def test_a_hosts_retry_after_holds_its_other_services_in_the_same_run(app, server):
+    server.expect_request("/").respond_with_data("wait", status=429, headers={"Retry-After": "600"})
+    urls = [f"http://busy.probe.example:{server.port}/?n={n}" for n in range(3)]
+    ids = add_services(app, urls)
+    settings = ProbeSettings(interval=300, concurrency=1, per_host=1, jitter=0, deadline=2)
+    summary = run(app, Clock(T0), settings)
+    assert dict(summary.outcomes) == {"unknown": 3}
+    assert len(server.log) == 1  # the others were not asked
+    for service_id in ids:
+        assert state_of(app, service_id).next_check_at >= T0 + timedelta(seconds=599)
+
+
+def test_only_offered_services_are_checked(app, server):
+    server.expect_request("/").respond_with_data("<html>ok</html>", content_type="text/html")
+    url = f"http://site.probe.example:{server.port}/"
+    [offered] = add_services(app, [url])
+    [ended] = add_services(app, [url], status="over")
+    [candidate] = add_services(app, [url])
+    with get_database(app).session_scope() as session:
+        session.get(Service, candidate).organization.membership = "candidate"
+        session.commit()
+    summary = run(app, Clock(T0))
+    assert (summary.due, summary.checked) == (1, 1)
+    assert state_of(app, offered).last_outcome == "up"
+    assert state_of(app, ended) is None and state_of(app, candidate) is None
+
+
 def test_at_most_two_requests_at_a_time_per_host_name(app, server):
     lock = threading.Lock()
     in_flight: dict[str, int] = {}

@@ -436,3 +436,11 @@ def test_probe_issues_read_in_french(app):
             "/status.php est introuvable (404) : cela ne ressemble pas à un Nextcloud qui "
             "fonctionne"
         )
+
+
+def test_a_generic_check_of_a_missing_page_fails_with_its_status(server, app):
+    server.expect_request("/").respond_with_data("Not found", status=404)
+    with fetcher() as client:
+        observation = check_service(client, address(server), None)
+    assert observation.outcome == FAILED
+    assert english(observation.issues[0], app) == "the server answered 404"

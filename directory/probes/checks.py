@@ -172,6 +172,8 @@ class Probe:
         if status >= 400:
             if missing_ok and status in (404, 405):
                 return result
+            if not self.software:  # a generic check: no software to say it is not
+                raise _Stop(FAILED, Issue("http_status", params={"status": status}))
             params = {"status": status, "path": _path(url), "software": self.software}
             raise _Stop(FAILED, Issue("probe_missing", params=params))
         if error is not None:  # too large, empty, corrupt: not what the software sends
