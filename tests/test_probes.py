@@ -31,6 +31,8 @@ from directory.probes.checks import (
     RESTRICTED,
     UNKNOWN,
     UP,
+    Gate,
+    Probe,
     check_service,
     registrable,
 )
@@ -444,3 +446,24 @@ def test_a_generic_check_of_a_missing_page_fails_with_its_status(server, app):
         observation = check_service(client, address(server), None)
     assert observation.outcome == FAILED
     assert english(observation.issues[0], app) == "the server answered 404"
+
+
+def test_a_generic_check_does_not_need_the_whole_page(server):
+    server.expect_request("/").respond_with_data("x" * 300_000, content_type="text/html")
+    with fetcher(max_bytes=256 * 1024) as client:
+        observation = check_service(client, address(server), None)
+    assert observation.outcome == UP
+
+
+@pytest.mark.parametrize(
+    ("url", "path", "expected"),
+    [
+        ("https://cloud.example/", "status.php", "https://cloud.example/status.php"),
+        ("https://cloud.example/nextcloud", "status.php", "https://cloud.example/nextcloud/status.php"),
+        ("https://cloud.example/nc/index.php", "status.php", "https://cloud.example/nc/status.php"),
+        ("https://cloud.example/nc/?x=1", "/site.json", "https://cloud.example/site.json"),
+        ("https://cloud.example/nc/?x=1", "", "https://cloud.example/nc/?x=1"),
+    ],
+)  # fmt: skip
+def test_routes_are_found_under_the_services_address(url, path, expected):
+    assert Probe(None, url, "", Gate()).address(path) == expected

@@ -132,11 +132,20 @@ class Probe:
         self.first: FetchResult | None = None
 
     def address(self, path: str) -> str:
-        """`path` under the service's address ("status.php"), or from its root ("/api/…")."""
-        base = self.url if self.url.endswith("/") else self.url.rsplit("/", 1)[0] + "/"
-        return urljoin(base, path)
+        """`path` under the service's address ("status.php"), or from its root ("/api/…").
+        The address is a folder ("/nextcloud" is "/nextcloud/") unless its last part names a
+        file ("/index.php")."""
+        parts = urlsplit(self.url)
+        folder = parts.path
+        if not folder.endswith("/"):
+            last = folder.rsplit("/", 1)[1]
+            folder = folder.rsplit("/", 1)[0] + "/" if "." in last else folder + "/"
+        base = parts._replace(path=folder, query="", fragment="").geturl()
+        return urljoin(base, path) if path else self.url
 
-    def get(self, path: str, accept: str = JSON, missing_ok: bool = False) -> FetchResult:
+    def get(
+        self, path: str, accept: str = JSON, missing_ok: bool = False, need_body: bool = True
+    ) -> FetchResult:
         url = self.address(path)
         host = urlsplit(url).hostname or ""
         wait = self.gate.waiting(host)
@@ -176,7 +185,7 @@ class Probe:
                 raise _Stop(FAILED, Issue("http_status", params={"status": status}))
             params = {"status": status, "path": _path(url), "software": self.software}
             raise _Stop(FAILED, Issue("probe_missing", params=params))
-        if error is not None:  # too large, empty, corrupt: not what the software sends
+        if error is not None and need_body:  # too large, empty, corrupt: not what it sends
             raise _Stop(FAILED, error)
         return result
 
@@ -457,8 +466,9 @@ for _slug in NODEINFO_NAMES:
 
 
 def generic(probe: Probe) -> Found | None:
-    """Every other service: its address answers, without a 4xx or 5xx, on its own site."""
-    probe.get("", HTML)
+    """Every other service: its address answers, without a 4xx or 5xx, on its own site (a
+    page larger than the cap, or empty, still answered)."""
+    probe.get("", HTML, need_body=False)
     return None
 
 
