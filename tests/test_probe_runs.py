@@ -23,7 +23,7 @@ from directory.models import Organization, ProbeCheck, ProbeHour, ProbeState, Se
 from directory.outbound.fetch import Fetcher
 from directory.outbound.guard import AddressPolicy, Refused
 from directory.probes import history
-from directory.probes.runner import ProbeSettings, run_probes
+from directory.probes.runner import OutOfTime, PoliteGate, ProbeSettings, run_probes
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 _ORGANIZATIONS = itertools.count()
@@ -304,3 +304,27 @@ def test_the_cli_shows_progress_and_a_summary(app, server):
         f"  down: Service 1 <http://127.0.0.1:{server.port}/broken/>: the web server answered "
         "502: the software behind it does not answer"
     ) in result.output
+
+
+def test_each_request_waits_a_random_pause_first():
+    pauses: list[float] = []
+    settings = ProbeSettings(jitter=2.0)
+    gate = PoliteGate(settings, time.monotonic() + 60, sleep=pauses.append)
+    for _ in range(20):
+        with gate.request("host.probe.example"):
+            pass
+    assert len(pauses) == 20
+    assert all(0 <= pause <= 2.0 for pause in pauses)
+    assert len(set(pauses)) > 1
+
+
+def test_no_request_starts_once_the_budget_is_spent():
+    gate = PoliteGate(ProbeSettings(jitter=0), time.monotonic() - 1)
+    with pytest.raises(OutOfTime), gate.request("host.probe.example"):
+        pass
+
+
+def test_the_cli_with_nothing_due(app):
+    result = app.test_cli_runner().invoke(args=["probes", "run"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Probes: 0 services due, 0 checked; 0 older checks folded")
