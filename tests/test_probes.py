@@ -467,3 +467,11 @@ def test_a_generic_check_does_not_need_the_whole_page(server):
 )  # fmt: skip
 def test_routes_are_found_under_the_services_address(url, path, expected):
     assert Probe(None, url, "", Gate()).address(path) == expected
+
+
+def test_too_many_requests_without_retry_after_says_the_status(server, app):
+    server.expect_request("/status.php").respond_with_data("slow down", status=429)
+    with fetcher() as client:
+        observation = check_service(client, address(server), "nextcloud")
+    assert (observation.outcome, observation.retry_after) == (UNKNOWN, None)
+    assert english(observation.issues[0], app) == "the server answered 429"

@@ -166,7 +166,9 @@ class Probe:
             raise _Stop(FAILED, error)  # insecure or blocked redirect, too many redirects
         status = result.status or 0
         if status == 429:
-            seconds = result.retry_after or 0
+            seconds = result.retry_after
+            if seconds is None:
+                raise _Stop(UNKNOWN, Issue("http_status", params={"status": status}))
             raise _Stop(UNKNOWN, Issue("probe_rate_limited", params={"seconds": seconds}), seconds)
         if status in _GATEWAY:
             raise _Stop(DOWN, Issue("probe_gateway", params={"status": status}), result.retry_after)
