@@ -475,3 +475,16 @@ def test_too_many_requests_without_retry_after_says_the_status(server, app):
         observation = check_service(client, address(server), "nextcloud")
     assert (observation.outcome, observation.retry_after) == (UNKNOWN, None)
     assert english(observation.issues[0], app) == "the server answered 429"
+
+
+def test_a_declared_software_that_differs_is_noted(server, app):
+    routes, _found = working("forgejo", address(server))
+    serve(server, routes)
+    with fetcher() as client:
+        same = check_service(client, address(server), "forgejo", declared_software="forgejo")
+        other = check_service(client, address(server), "gitea", declared_software="Gitea")
+    assert "probe_software_differs" not in [issue.code for issue in same.issues]
+    assert other.outcome == UP
+    assert english(other.issues[-1], app) == (
+        "the host declares Gitea; the server says it runs Forgejo"
+    )

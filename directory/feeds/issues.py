@@ -175,5 +175,6 @@ MESSAGES.update(
         "probe_plain_http": "the service is served over plain http, not https",
         "probe_certificate_expires": "the certificate expires in {days} days",
         "probe_version_differs": "the host declares version {expected}; the server reports {value}",
+        "probe_software_differs": "the host declares {expected}; the server says it runs {value}",
     }
 )

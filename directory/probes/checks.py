@@ -482,8 +482,10 @@ def check_service(
     declared_version: str | None = None,
     gate: Gate | None = None,
     now: datetime | None = None,
+    declared_software: str | None = None,
 ) -> Observation:
-    """Check the service at `url` running the catalogue's `slug` (None: generic check only)."""
+    """Check the service at `url` running the catalogue's `slug` (None: generic check only);
+    what the server says it runs is compared with what the host declares."""
     now = now or utcnow()
     name = software_name or slug or ""
     probe = Probe(fetcher, url, name, gate or Gate())
@@ -513,7 +515,18 @@ def check_service(
             observation.outcome = MAINTENANCE
             observation.issues.append(Issue("probe_maintenance", params={"software": name}))
     _notes(observation, url, declared_version, now)
+    observed = observation.software
+    if declared_software and observed and not _same_software(declared_software, observed):
+        params = {"expected": declared_software, "value": observed}
+        observation.issues.append(Issue("probe_software_differs", params=params))
     return observation
+
+
+def _same_software(declared: str, observed: str) -> bool:
+    """ "Etherpad Lite" is Etherpad, "Matrix Synapse" is Matrix: one name within the other."""
+    a = re.sub(r"[^a-z0-9]", "", declared.lower())
+    b = re.sub(r"[^a-z0-9]", "", observed.lower())
+    return bool(a and b) and (a in b or b in a)
 
 
 def _notes(observation: Observation, url: str, declared: str | None, now: datetime) -> None:

@@ -128,6 +128,7 @@ class Due:
     slug: str | None
     software: str | None
     declared_version: str | None
+    declared_software: str | None = None
 
 
 def due_services(session: Session, now: datetime) -> list[Due]:
@@ -169,6 +170,7 @@ def due_services(session: Session, now: datetime) -> list[Due]:
                     slug,
                     name or service.software_declared,
                     service.software_version,
+                    service.software_declared,
                 ),
             )
         )
@@ -242,7 +244,14 @@ def run_probes(
             return item, None
         try:
             observation = check_service(
-                fetcher, item.url, item.slug, item.software, item.declared_version, gate, clock()
+                fetcher,
+                item.url,
+                item.slug,
+                item.software,
+                item.declared_version,
+                gate,
+                clock(),
+                declared_software=item.declared_software,
             )
         except OutOfTime:
             return item, None

@@ -130,6 +130,9 @@ WORDINGS = {
     "probe_version_differs": _l(
         "the host declares version %(expected)s; the server reports %(value)s"
     ),
+    "probe_software_differs": _l(
+        "the host declares %(expected)s; the server says it runs %(value)s"
+    ),
 }
 
 # Words that fill {reason} and {expected}, translated too.
