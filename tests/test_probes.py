@@ -143,6 +143,21 @@ def working(slug: str, base: str) -> tuple[list, tuple[str, str | None]]:
         "privatebin": ([("/", privatebin)], ("PrivateBin", "2.0.5")),
         "ethercalc": ([("/_exists/portee-probe", False)], ("EtherCalc", None)),
         "mattermost": ([("/api/v4/system/ping", {"status": "OK"})], ("Mattermost", None)),
+        "zulip": (
+            [("/api/v1/server_settings", {"result": "success", "zulip_version": "9.2",
+                                          "realm_name": "Chaton"})],
+            ("Zulip", "9.2"),
+        ),
+        "wallabag": (
+            [("/api/info", {"appname": "wallabag", "version": "2.6.9",
+                            "allowed_registration": False})],
+            ("wallabag", "2.6.9"),
+        ),
+        "bookstack": (
+            [("/status", {"database": True, "cache": True, "session": True})],
+            ("BookStack", None),
+        ),
+        "umap": ([("/stats/", {"version": "2.7.3", "maps_count": 12})], ("uMap", "2.7.3")),
     }  # fmt: skip
     return table[slug]
 
@@ -150,7 +165,8 @@ def working(slug: str, base: str) -> tuple[list, tuple[str, str | None]]:
 SLUGS = [
     "nextcloud", "mastodon", "peertube", "misskey", "mobilizon", "lemmy", "matrix-synapse",
     "etherpad", "hedgedoc", "gitea", "forgejo", "discourse", "jitsi-meet", "cryptpad",
-    "framadate", "lufi", "privatebin", "ethercalc", "mattermost",
+    "framadate", "lufi", "privatebin", "ethercalc", "mattermost", "zulip", "wallabag",
+    "bookstack", "umap",
 ]  # fmt: skip
 
 
