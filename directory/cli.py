@@ -1,6 +1,7 @@
 """`flask` commands: `directory init|demo`, `feeds import|refresh|sources|add-source|
-remove-source|repair`, `search rebuild`. Long ones show progress and end with a summary; the
-importer's commands list every file that failed, with its reason, in English."""
+remove-source|repair`, `probes run`, `search rebuild`. Long ones show progress and end with a
+summary; the importer's and the probes' commands list every file or service that failed, with
+its reason, in English."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from directory.feeds.runner import (
 from directory.models import ImportResult, ImportRun, Organization, Source
 from directory.outbound.fetch import DirectoryTransport, Fetcher
 from directory.outbound.guard import AddressPolicy, Refused
+from directory.probes.runner import ProbeSettings, RunSummary, probe_fetcher, run_probes
 from directory.sources import ORGANIZATION_SOURCE_KINDS, SourceError, add_source, remove_source
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +45,7 @@ DEMO_SOURCES = (
 directory_cli = AppGroup("directory", help="The directory's database, catalogue and demo data.")
 feeds_cli = AppGroup("feeds", help="The importer of hosts' published metadata.")
 search_cli = AppGroup("search", help="The derived search index.")
+probes_cli = AppGroup("probes", help="Checks that offered services answer and run their software.")
 
 
 def alembic_config(url: str) -> Config:
@@ -373,6 +376,46 @@ def repair_command() -> None:
     )
 
 
+@probes_cli.command("run")
+def probes_run_command() -> None:
+    """Check every offered service that is due (for a cron job or a systemd timer every
+    PORTEE_PROBE_INTERVAL_SECONDS, 5 minutes by default); a run ends within that interval."""
+    settings = ProbeSettings.from_config(current_app.config)
+    state: dict = {}
+
+    def on_start(total: int) -> None:
+        if total:
+            state["bar"] = click.progressbar(length=total, label="Checking services")
+            state["bar"].__enter__()
+
+    def on_progress() -> None:
+        state["bar"].update(1)
+
+    try:
+        with probe_fetcher(current_app.config, settings) as fetcher:
+            summary = run_probes(
+                get_database(), fetcher, settings, on_start=on_start, on_progress=on_progress
+            )
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+    echo_probes(summary)
+
+
+def echo_probes(summary: RunSummary) -> None:
+    """The run's totals, then each service found unavailable, with the reason."""
+    counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(summary.outcomes.items()))
+    click.echo(
+        f"Probes: {summary.due} services due, {summary.checked} checked"
+        + (f" ({counts})" if counts else "")
+        + (f", {summary.left} left for the next run (time budget)" if summary.left else "")
+        + f"; {summary.folded} older checks folded into hourly counts"
+        + f" ({summary.seconds:.1f} s)."
+    )
+    for name, url, outcome, issue in summary.problems:
+        click.echo(f"  {outcome}: {name} <{url}>" + (f": {issue.message}" if issue else ""))
+
+
 @search_cli.command("rebuild")
 def rebuild_command() -> None:
     """Rebuild the search index from the database (the database is the truth)."""
@@ -384,4 +427,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(accounts_cli)
     app.cli.add_command(directory_cli)
     app.cli.add_command(feeds_cli)
+    app.cli.add_command(probes_cli)
     app.cli.add_command(search_cli)

@@ -50,6 +50,20 @@ def defaults(instance_path: str) -> dict:
         "PORTEE_EXPOSURE_FLUSH_SECONDS": float(
             os.environ.get("PORTEE_EXPOSURE_FLUSH_SECONDS", "10")
         ),
+        # The probes (directory/probes/, `flask probes run`): how often each service is checked
+        # (and how often the command runs), requests at a time in all and per host name, the
+        # random pause before each request, each request's deadline, and how many days each
+        # check is kept before it is folded into hourly counts.
+        "PORTEE_PROBE_INTERVAL_SECONDS": float(
+            os.environ.get("PORTEE_PROBE_INTERVAL_SECONDS", "300")
+        ),
+        "PORTEE_PROBE_CONCURRENCY": int(os.environ.get("PORTEE_PROBE_CONCURRENCY", "8")),
+        "PORTEE_PROBE_PER_HOST": int(os.environ.get("PORTEE_PROBE_PER_HOST", "2")),
+        "PORTEE_PROBE_JITTER_SECONDS": float(os.environ.get("PORTEE_PROBE_JITTER_SECONDS", "2")),
+        "PORTEE_PROBE_DEADLINE_SECONDS": float(
+            os.environ.get("PORTEE_PROBE_DEADLINE_SECONDS", "10")
+        ),
+        "PORTEE_PROBE_RAW_DAYS": int(os.environ.get("PORTEE_PROBE_RAW_DAYS", "7")),
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTEE_TIMEZONE", "Europe/Paris"),
         "LANGUAGES": ("fr", "en"),

@@ -425,3 +425,44 @@ class DatabaseIdentity(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)  # always 1
     uuid: str = Field(max_length=36)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ProbeState(SQLModel, table=True):
+    """Where the probes stand with one service (directory/probes/): when it is next checked,
+    how many checks in a row failed, and what the last one found."""
+
+    service_id: int = Field(foreign_key="service.id", primary_key=True, ondelete="CASCADE")
+    next_check_at: datetime | None = Field(default=None, index=True)
+    consecutive_failures: int = 0
+    last_checked_at: datetime | None = None
+    last_outcome: str | None = Field(default=None, max_length=20)
+    # What the server said it runs (NodeInfo, status.php…), beside what the host declares.
+    observed_software: str | None = Field(default=None, max_length=100)
+    observed_version: str | None = Field(default=None, max_length=100)
+    certificate_expires_at: datetime | None = None
+
+
+class ProbeCheck(SQLModel, table=True):
+    """One check of one service, kept `PORTEE_PROBE_RAW_DAYS` days, then folded into
+    ProbeHour. `issues` holds {code, params} dicts the web layer words (issue_text.py): the
+    failure first when the check failed, then notes (plain http, version, certificate)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: int = Field(foreign_key="service.id", index=True, ondelete="CASCADE")
+    checked_at: datetime = Field(index=True)
+    outcome: str = Field(max_length=20)
+    http_status: int | None = None
+    latency_ms: int | None = None
+    url: str | None = Field(default=None, max_length=1000)
+    issues: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class ProbeHour(SQLModel, table=True):
+    """The checks of one service in one hour, counted once their raw rows are folded."""
+
+    service_id: int = Field(foreign_key="service.id", primary_key=True, ondelete="CASCADE")
+    hour: datetime = Field(primary_key=True)
+    counted: int = 0  # checks that count for uptime (a 429 does not)
+    up: int = 0
+    latency_ms_total: int = 0
+    latency_count: int = 0

@@ -155,3 +155,26 @@ MESSAGES.update(
         "feed_unreadable": "the feed could not be read ({value})",
     }
 )
+
+# What a probe of a service can report (directory/probes/checks.py), beside the fetch's codes.
+MESSAGES.update(
+    {
+        "probe_gateway": "the web server answered {status}: the software behind it does not answer",
+        "probe_off_site": "the address leads off the service's site, to {value}",
+        "probe_restricted": "{path} asks to sign in ({status}), though it normally answers anyone",
+        "probe_missing": "{path} is missing ({status}): this does not look like a working "
+        "{software}",
+        "probe_not_json": "{path} did not answer JSON as {software} does (a parking page, "
+        "another software or a broken install)",
+        "probe_unexpected": "{path} answered without what {software} always sends ({value})",
+        "probe_other_software": "the address runs {value}, not {software}",
+        "probe_broken": "{software} answers but reports a problem ({value})",
+        "probe_maintenance": "{software} says it is in maintenance",
+        "probe_rate_limited": "the server asked Portée to wait {seconds} seconds before "
+        "checking again",
+        "probe_plain_http": "the service is served over plain http, not https",
+        "probe_certificate_expires": "the certificate expires in {days} days",
+        "probe_version_differs": "the host declares version {expected}; the server reports {value}",
+        "probe_software_differs": "the host declares {expected}; the server says it runs {value}",
+    }
+)

@@ -17,6 +17,7 @@ import ssl
 import time
 import zlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import urljoin, urlsplit
 
@@ -52,6 +53,10 @@ class FetchResult:
     last_modified: str | None = None
     retry_after: int | None = None  # seconds a 429 or 503 asked us to wait
     error: Issue | None = None
+    # Seconds from the start of the fetch (redirects included) to the last answer's headers.
+    first_byte: float | None = None
+    # The end of validity of the certificate the last https answer came with (the probes).
+    certificate_expires_at: datetime | None = None
 
     @property
     def not_modified(self) -> bool:
@@ -69,10 +74,10 @@ class GuardedTransport(httpx.HTTPTransport):
     replaced (security.md §1, option a); tests/test_fetch.py proves the guard is in the path.
     """
 
-    def __init__(self, policy: AddressPolicy) -> None:
+    def __init__(self, policy: AddressPolicy, ssl_context: ssl.SSLContext | None = None) -> None:
         super().__init__(retries=0)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=ssl.create_default_context(cafile=certifi.where()),
+            ssl_context=ssl_context or ssl.create_default_context(cafile=certifi.where()),
             max_connections=20,
             max_keepalive_connections=10,
             keepalive_expiry=5.0,
@@ -91,12 +96,15 @@ class Fetcher:
         max_bytes: int = DEFAULT_MAX_BYTES,
         deadline: float = DEADLINE,
         timeout: httpx.Timeout = TIMEOUT,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        """`ssl_context` replaces the certificates Portée trusts (certifi's): tests give the
+        one of a local certificate authority."""
         self.policy = policy or AddressPolicy()
         self.max_bytes = max_bytes
         self.deadline = deadline
         self.client = httpx.Client(
-            transport=transport or GuardedTransport(self.policy),
+            transport=transport or GuardedTransport(self.policy, ssl_context),
             timeout=timeout,
             follow_redirects=False,
             trust_env=False,  # no proxies or .netrc from the environment
@@ -116,19 +124,33 @@ class Fetcher:
     def __exit__(self, *_exc) -> None:
         self.close()
 
-    def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None):
+    def fetch(
+        self,
+        url: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        *,
+        accept: str | None = None,
+    ):
         """GET `url`; never raises for what a remote server does, it reports it in `error`.
         Ends within `deadline` seconds (plus a little), whatever the server does."""
         started = time.monotonic()
         with deadline(self.deadline):
-            result = self._fetch(url, etag, last_modified, started)
+            result = self._fetch(url, etag, last_modified, started, accept)
         timed_out = result.error is not None and result.error.code in _TIMEOUTS
         if timed_out and time.monotonic() - started >= self.deadline:
             result.error = Issue("too_slow", params={"limit": int(self.deadline)})
         return result
 
-    def _fetch(self, url: str, etag: str | None, last_modified: str | None, started: float):
-        headers = {}
+    def _fetch(
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        started: float,
+        accept: str | None = None,
+    ):
+        headers = {"Accept": accept} if accept else {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -197,6 +219,8 @@ class Fetcher:
             content_type=response.headers.get("Content-Type"),
             etag=_validator(response.headers.get("ETag"), MAX_ETAG),
             last_modified=_validator(response.headers.get("Last-Modified"), MAX_LAST_MODIFIED),
+            first_byte=time.monotonic() - started,
+            certificate_expires_at=_certificate_expiry(response),
         )
         if response.status_code == 304 or response.status_code >= 400:
             self._drain(response, started)
@@ -285,6 +309,20 @@ def _validator(value: str | None, limit: int) -> str | None:
     """An ETag or Last-Modified worth sending back: one longer than its column is dropped (the
     file is then read in full each time), never stored cut."""
     return value if value is not None and len(value) <= limit else None
+
+
+def _certificate_expiry(response: httpx.Response) -> datetime | None:
+    """When the peer certificate of an https answer stops being valid (None for http, or
+    where the connection does not expose it). It was verified during the handshake."""
+    stream = response.extensions.get("network_stream")
+    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+    if ssl_object is None:
+        return None
+    try:
+        not_after = (ssl_object.getpeercert() or {}).get("notAfter")
+        return datetime.fromtimestamp(ssl.cert_time_to_seconds(not_after), UTC)
+    except (ValueError, TypeError):
+        return None
 
 
 def _failed(url: str, code: str, **params) -> FetchResult:

@@ -103,6 +103,36 @@ WORDINGS = {
     "feed_truncated": _l("the feed is cut short: it ends before its last element is closed"),
     "feed_timeout": _l("the feed took too long to read"),
     "feed_unreadable": _l("the feed could not be read (%(value)s)"),
+    # the probes (directory/probes/checks.py)
+    "probe_gateway": _l(
+        "the web server answered %(status)s: the software behind it does not answer"
+    ),
+    "probe_off_site": _l("the address leads off the service's site, to %(value)s"),
+    "probe_restricted": _l(
+        "%(path)s asks to sign in (%(status)s), though it normally answers anyone"
+    ),
+    "probe_missing": _l(
+        "%(path)s is missing (%(status)s): this does not look like a working %(software)s"
+    ),
+    "probe_not_json": _l(
+        "%(path)s did not answer JSON as %(software)s does (a parking page, another software "
+        "or a broken install)"
+    ),
+    "probe_unexpected": _l("%(path)s answered without what %(software)s always sends (%(value)s)"),
+    "probe_other_software": _l("the address runs %(value)s, not %(software)s"),
+    "probe_broken": _l("%(software)s answers but reports a problem (%(value)s)"),
+    "probe_maintenance": _l("%(software)s says it is in maintenance"),
+    "probe_rate_limited": _l(
+        "the server asked Portée to wait %(seconds)s seconds before checking again"
+    ),
+    "probe_plain_http": _l("the service is served over plain http, not https"),
+    "probe_certificate_expires": _l("the certificate expires in %(days)s days"),
+    "probe_version_differs": _l(
+        "the host declares version %(expected)s; the server reports %(value)s"
+    ),
+    "probe_software_differs": _l(
+        "the host declares %(expected)s; the server says it runs %(value)s"
+    ),
 }
 
 # Words that fill {reason} and {expected}, translated too.

@@ -1,0 +1,282 @@
+"""One probe run (`flask probes run`, every 5 minutes from cron or a systemd timer): check each
+offered service that is due, politely, within a time budget, and keep what was found.
+
+Politeness: at most `concurrency` requests at a time in all, and `per_host` per host name;
+a random pause (jitter) before each request; a host's `Retry-After` (429, 503) holds every
+service on that host until then; a service that keeps failing is checked less often
+(BACKOFF: 5 min, then 15 min, then every hour), and normally again at its first success.
+
+A run never outlasts its interval: no request starts after `budget` seconds, and each request
+ends by the Fetcher's deadline; the services left over stay due for the next run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlmodel import Session, select
+
+from directory.db import Database
+from directory.feeds.issues import Issue
+from directory.models import Organization, ProbeState, Service, Software
+from directory.outbound.fetch import Fetcher
+from directory.outbound.guard import AddressPolicy, Refused, canonical_url
+from directory.probes import history
+from directory.probes.checks import UNKNOWN, Gate, Observation, check_service
+from directory.timeutil import utcnow
+from directory.vocabulary import ENDED_SERVICE_STATUSES
+
+BACKOFF = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
+# A service due a few seconds after the timer fires is checked in this run, not the next.
+DUE_SLACK = timedelta(seconds=30)
+# probes.md, principle 5: read at most 256 KiB, 10 seconds per request.
+MAX_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class ProbeSettings:
+    interval: float = 300.0
+    concurrency: int = 8
+    per_host: int = 2
+    jitter: float = 2.0
+    deadline: float = 10.0
+    raw_days: int = 7
+
+    @property
+    def budget(self) -> float:
+        """Seconds after which no request starts: the last ones end within the interval."""
+        return max(self.interval - self.deadline - self.jitter - 5.0, self.interval / 2)
+
+    @classmethod
+    def from_config(cls, config) -> ProbeSettings:
+        return cls(
+            interval=float(config["PORTEE_PROBE_INTERVAL_SECONDS"]),
+            concurrency=int(config["PORTEE_PROBE_CONCURRENCY"]),
+            per_host=int(config["PORTEE_PROBE_PER_HOST"]),
+            jitter=float(config["PORTEE_PROBE_JITTER_SECONDS"]),
+            deadline=float(config["PORTEE_PROBE_DEADLINE_SECONDS"]),
+            raw_days=int(config["PORTEE_PROBE_RAW_DAYS"]),
+        )
+
+
+def probe_fetcher(config, settings: ProbeSettings) -> Fetcher:
+    """The guarded Fetcher with the probes' caps (private addresses only with
+    PORTEE_FETCH_ALLOW_PRIVATE, as for every fetch)."""
+    return Fetcher(
+        policy=AddressPolicy.from_config(config), max_bytes=MAX_BYTES, deadline=settings.deadline
+    )
+
+
+class OutOfTime(Exception):
+    """The run's budget is spent: this check is left for the next run."""
+
+
+class PoliteGate(Gate):
+    def __init__(
+        self,
+        settings: ProbeSettings,
+        ends_at: float,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        self.ends_at = ends_at
+        self.sleep = sleep
+        self._all = threading.BoundedSemaphore(settings.concurrency)
+        self._hosts: dict[str, threading.BoundedSemaphore] = {}
+        self._asked: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def _host(self, host: str) -> threading.BoundedSemaphore:
+        with self._lock:
+            if host not in self._hosts:
+                self._hosts[host] = threading.BoundedSemaphore(self.settings.per_host)
+            return self._hosts[host]
+
+    @contextlib.contextmanager
+    def request(self, host: str) -> Iterator[None]:
+        if self.settings.jitter > 0:
+            self.sleep(random.uniform(0, self.settings.jitter))
+        with self._host(host), self._all:
+            if time.monotonic() > self.ends_at:
+                raise OutOfTime
+            yield
+
+    def wait_asked(self, host: str, seconds: int) -> None:
+        with self._lock:
+            self._asked[host] = max(self._asked.get(host, 0.0), time.monotonic() + seconds)
+
+    def waiting(self, host: str) -> int | None:
+        with self._lock:
+            left = self._asked.get(host, 0.0) - time.monotonic()
+        return int(left) + 1 if left > 0 else None
+
+
+@dataclass(frozen=True)
+class Due:
+    service_id: int
+    name: str
+    url: str
+    slug: str | None
+    software: str | None
+    declared_version: str | None
+    declared_software: str | None = None
+
+
+def due_services(session: Session, now: datetime) -> list[Due]:
+    """Offered services (not retired, not ended, of a member organization, with an address)
+    whose next check is due, the longest waiting first. An address that cannot be fetched
+    (not http(s), malformed) is left out: the importer already told its host."""
+    rows = session.exec(
+        select(Service, ProbeState.next_check_at, Software)
+        .join(Organization, Organization.id == Service.organization_id)
+        .outerjoin(ProbeState, ProbeState.service_id == Service.id)
+        .outerjoin(Software, Software.id == Service.software_id)
+        .where(
+            Service.retired_at.is_(None),
+            Service.website.is_not(None),
+            Service.status.not_in(ENDED_SERVICE_STATUSES),
+            Organization.membership == "member",
+        )
+    ).all()
+    today = now.date()
+    due = []
+    for service, next_check_at, software in rows:
+        if next_check_at is not None and next_check_at > now + DUE_SLACK:
+            continue
+        if service.enddate is not None and service.enddate < today:
+            continue
+        try:
+            url = canonical_url(service.website)
+        except Refused:
+            continue
+        slug = software.slug if software else None
+        name = software.name.get("en") if software else None
+        due.append(
+            (
+                next_check_at or datetime.min.replace(tzinfo=now.tzinfo),
+                Due(
+                    service.id,
+                    service.name,
+                    url,
+                    slug,
+                    name or service.software_declared,
+                    service.software_version,
+                    service.software_declared,
+                ),
+            )
+        )
+    due.sort(key=lambda pair: (pair[0], pair[1].service_id))
+    return [item for _when, item in due]
+
+
+def next_check(state: ProbeState, observation: Observation, now: datetime, interval: float):
+    """Update the failure count and the time of the next check."""
+    if observation.outcome == UNKNOWN:
+        wait = timedelta(seconds=interval)
+    elif observation.available:
+        state.consecutive_failures = 0
+        wait = timedelta(seconds=interval)
+    else:
+        state.consecutive_failures += 1
+        step = BACKOFF[min(state.consecutive_failures, len(BACKOFF)) - 1]
+        wait = max(step, timedelta(seconds=interval))
+    if observation.retry_after:
+        wait = max(wait, timedelta(seconds=observation.retry_after))
+    state.next_check_at = now + wait
+
+
+def keep(session: Session, item: Due, observation: Observation, now: datetime, interval: float):
+    history.record(session, item.service_id, observation, now)
+    state = session.get(ProbeState, item.service_id) or ProbeState(service_id=item.service_id)
+    state.last_checked_at = now
+    state.last_outcome = observation.outcome
+    if observation.software:
+        state.observed_software = observation.software[:100]
+        state.observed_version = (observation.version or "")[:100] or None
+    if observation.status is not None:
+        state.certificate_expires_at = observation.certificate_expires_at
+    next_check(state, observation, now, interval)
+    session.add(state)
+
+
+@dataclass
+class RunSummary:
+    due: int = 0
+    checked: int = 0
+    left: int = 0  # not checked: the time budget was spent
+    outcomes: Counter = field(default_factory=Counter)
+    folded: int = 0
+    seconds: float = 0.0
+    # (service name, address, outcome, issue) of every check that did not find it available
+    problems: list[tuple[str, str, str, Issue | None]] = field(default_factory=list)
+
+
+def run_probes(
+    database: Database,
+    fetcher: Fetcher,
+    settings: ProbeSettings,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    on_start: Callable[[int], None] | None = None,
+    on_progress: Callable[[], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RunSummary:
+    started = time.monotonic()
+    summary = RunSummary()
+    with database.session_scope() as session:
+        due = due_services(session, clock())
+    summary.due = len(due)
+    if on_start is not None:
+        on_start(len(due))
+    gate = PoliteGate(settings, started + settings.budget, sleep)
+
+    def work(item: Due) -> tuple[Due, Observation | None]:
+        if time.monotonic() > gate.ends_at:
+            return item, None
+        try:
+            observation = check_service(
+                fetcher,
+                item.url,
+                item.slug,
+                item.software,
+                item.declared_version,
+                gate,
+                clock(),
+                declared_software=item.declared_software,
+            )
+        except OutOfTime:
+            return item, None
+        return item, observation
+
+    with ThreadPoolExecutor(max_workers=max(1, settings.concurrency)) as pool:
+        futures = [pool.submit(work, item) for item in due]
+        for future in as_completed(futures):
+            item, observation = future.result()
+            if observation is None:
+                summary.left += 1
+            else:
+                with database.session_scope() as session:
+                    keep(session, item, observation, clock(), settings.interval)
+                    session.commit()
+                summary.checked += 1
+                summary.outcomes[observation.outcome] += 1
+                if not observation.available:
+                    issue = observation.issues[0] if observation.issues else None
+                    summary.problems.append((item.name, item.url, observation.outcome, issue))
+            if on_progress is not None:
+                on_progress()
+    with database.session_scope() as session:
+        summary.folded = history.fold(session, clock(), settings.raw_days)
+        session.commit()
+    summary.problems.sort(key=lambda problem: (urlsplit(problem[1]).hostname or "", problem[1]))
+    summary.seconds = time.monotonic() - started
+    return summary
