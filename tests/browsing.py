@@ -4,6 +4,7 @@ the demo app served for real on 127.0.0.1, and the axe-core check every opened p
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import threading
 from pathlib import Path
@@ -35,12 +36,11 @@ expect = sync_api.expect
 # --- Fixtures ---------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def live_server(sites, demo_template, tmp_path_factory):
-    """The demo app, served by a real threaded Werkzeug server; yields its base URL."""
-    site = sites.copy(demo_template, tmp_path_factory.mktemp("browser") / "site")
-    app = sites.app(site)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+@contextlib.contextmanager
+def serving(app, port: int = 0):
+    """`app` served by a real threaded Werkzeug server on 127.0.0.1; yields its base URL. The
+    app's database connections are closed when it stops."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -50,7 +50,15 @@ def live_server(sites, demo_template, tmp_path_factory):
         server.server_close()
         thread.join(timeout=10)
         get_database(app).engine.dispose()
-        sites.discard(site)
+
+
+@pytest.fixture(scope="module")
+def live_server(sites, demo_template, tmp_path_factory):
+    """The demo app, served by a real threaded Werkzeug server; yields its base URL."""
+    site = sites.copy(demo_template, tmp_path_factory.mktemp("browser") / "site")
+    with serving(sites.app(site)) as url:
+        yield url
+    sites.discard(site)
 
 
 @pytest.fixture(scope="module")

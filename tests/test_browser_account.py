@@ -8,13 +8,10 @@ create the account in the database the server reads.
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
-from browsing import assert_accessible, expect
-from werkzeug.serving import make_server
+from browsing import assert_accessible, expect, serving
 
-from directory.db import get_database
 from support import make_account, make_app, prepare
 
 EMAIL = "camille@chaton.example"
@@ -27,16 +24,8 @@ def live_server(tmp_path_factory):
     app = make_app(tmp_path_factory.mktemp("browser-account"))
     prepare(app)
     make_account(app, EMAIL, password=PASSWORD)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-account", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        get_database(app).engine.dispose()
+    with serving(app) as url:
+        yield url
 
 
 def sign_in(page, email_label: str, password_label: str, button: str) -> None:

@@ -8,13 +8,11 @@ ago (Ghjattu Liberu and Moutarde are paused in the demo's files).
 from __future__ import annotations
 
 import re
-import threading
 from datetime import timedelta
 
 import pytest
-from browsing import assert_accessible, expect
+from browsing import assert_accessible, expect, serving
 from sqlmodel import select
-from werkzeug.serving import make_server
 
 from directory.db import get_database
 from directory.models import Organization
@@ -33,17 +31,9 @@ def stale_site(sites, demo_template, tmp_path_factory):
         organization.confirmed_at = utcnow() - timedelta(days=40)
         session.add(organization)
         session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        get_database(app).engine.dispose()
-        sites.discard(site)
+    with serving(app) as url:
+        yield url, app
+    sites.discard(site)
 
 
 @pytest.fixture(scope="module")

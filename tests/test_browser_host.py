@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import re
 import socket
-import threading
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from browsing import assert_accessible, expect
+from browsing import assert_accessible, expect, serving
 from sqlmodel import select
-from werkzeug.serving import make_server
 
 from directory import moderation
 from directory.db import get_database
@@ -65,17 +63,11 @@ def site(sites, demo_template, tmp_path_factory):
         MAIL_PORT=smtp_port,
         PORTEE_BASE_URL=f"http://127.0.0.1:{web_port}",
     )
-    server = make_server("127.0.0.1", web_port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-host", daemon=True)
-    thread.start()
     try:
-        yield Site(app, f"http://127.0.0.1:{web_port}", inbox)
+        with serving(app, web_port) as url:
+            yield Site(app, url, inbox)
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
         controller.stop()
-        get_database(app).engine.dispose()
         sites.discard(copy)
 
 

@@ -9,13 +9,11 @@ it can create the accounts and the application in the database the server reads.
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 
 import pytest
-from browsing import assert_accessible, expect
+from browsing import assert_accessible, expect, serving
 from sqlmodel import select
-from werkzeug.serving import make_server
 
 from directory import membership, moderation
 from directory.db import get_database
@@ -69,17 +67,9 @@ def live_site(sites, demo_template, tmp_path_factory):
     site = sites.copy(demo_template, tmp_path_factory.mktemp("browser-moderation") / "site")
     app = sites.app(site)
     application_id = _prepare(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-moderation", daemon=True)
-    thread.start()
-    try:
-        yield LiveSite(app, f"http://127.0.0.1:{server.server_port}", application_id)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        get_database(app).engine.dispose()
-        sites.discard(site)
+    with serving(app) as url:
+        yield LiveSite(app, url, application_id)
+    sites.discard(site)
 
 
 @pytest.fixture(scope="module")
