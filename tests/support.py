@@ -96,3 +96,12 @@ def login(client, email: str, password: str = "correct horse battery"):
     response = post_form(client, "/account/login", {"email": email, "password": password})
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
     return response
+
+
+def profile_form(**values) -> dict:
+    """The dashboard's profile form with every field empty but those given."""
+    fields = (
+        "name", "description", "website", "logo_url", "legal_type", "country_code", "address",
+        "contact_email", "contact_url", "legal_url",
+    )  # fmt: skip
+    return {**dict.fromkeys(fields, ""), **values}

@@ -20,7 +20,7 @@ from directory.models import (
     Software,
     Source,
 )
-from support import csrf_token, login, make_account, post_form
+from support import csrf_token, login, make_account, post_form, profile_form
 
 EN = {"Accept-Language": "en"}
 OWNER = "owner@example.org"
@@ -245,18 +245,7 @@ def test_the_full_switch_changes_load_and_the_facet_at_once(demo_app):
 
 # -- validation ------------------------------------------------------------------------------
 
-PROFILE = {
-    "name": "Le Nouveau Chaton",
-    "description": "",
-    "website": "",
-    "logo_url": "",
-    "legal_type": "",
-    "country_code": "",
-    "address": "",
-    "contact_email": "",
-    "contact_url": "",
-    "legal_url": "",
-}
+PROFILE = profile_form(name="Le Nouveau Chaton")
 LONG = "x" * 6000
 
 

@@ -107,6 +107,18 @@ def published_names(app) -> set[str]:
     return set(rows)
 
 
+def live_services(session, organization_id: int) -> list[Service]:
+    """The organization's services that are offered (not retired)."""
+    return list(
+        session.exec(
+            select(Service).where(
+                Service.organization_id == organization_id,
+                Service.retired_at == None,  # noqa: E711
+            )
+        ).all()
+    )
+
+
 def codes(issues: list) -> set[str]:
     return {issue["code"] for issue in issues}
 
@@ -377,12 +389,7 @@ def test_one_service_listed_many_times_is_published_once(app, site):
     assert run.finished_at is not None
     with get_database(app).session_scope() as session:
         beta = organization_named(session, "Hôte Beta")
-        live = session.exec(
-            select(Service).where(
-                Service.organization_id == beta.id,
-                Service.retired_at == None,  # noqa: E711
-            )
-        ).all()
+        live = live_services(session, beta.id)
         assert len(live) == 1
         refused = session.exec(
             select(Source).where(Source.url.contains("copy="), Source.organization_id == beta.id)
@@ -529,14 +536,7 @@ def test_a_host_removing_and_adding_back_its_file_is_published_once(app, site):
 
     def live() -> int:
         with get_database(app).session_scope() as session:
-            return len(
-                session.exec(
-                    select(Service).where(
-                        Service.organization_id == delta_id,
-                        Service.retired_at == None,  # noqa: E711
-                    )
-                ).all()
-            )
+            return len(live_services(session, delta_id))
 
     refresh()
     assert live() == 1
@@ -796,12 +796,7 @@ def test_a_service_file_moved_to_a_new_address_stays_published(app, site):
         run_import(app, site)
         with get_database(app).session_scope() as session:
             alpha = organization_named(session, "Hôte Alpha")
-            live = session.exec(
-                select(Service).where(
-                    Service.organization_id == alpha.id,
-                    Service.retired_at == None,  # noqa: E711
-                )
-            ).all()
+            live = live_services(session, alpha.id)
             assert len(live) == 1
             new_file = source(session, site, "/alpha/pad-v2.properties")
             assert new_file.service_id == live[0].id and new_file.errors == []
@@ -847,12 +842,7 @@ def test_a_file_goes_to_the_host_whose_site_serves_it(app, site):
         with get_database(app).session_scope() as session:
             assert owner_of(session, home, "/alpha/pad.properties") == "Hôte Alpha"
             beta = organization_named(session, "Hôte Beta")
-            beta_pads = session.exec(
-                select(Service).where(
-                    Service.organization_id == beta.id,
-                    Service.retired_at == None,  # noqa: E711
-                )
-            ).all()
+            beta_pads = live_services(session, beta.id)
             assert [s.website for s in beta_pads] == ["https://pad.beta.example/"]
         # Beta's next read of its (edited) file is refused the claim, with the reason.
         site.put(

@@ -18,24 +18,13 @@ from directory.cli import alembic_config
 from directory.db import get_database
 from directory.models import AccountSession, Organization
 from directory.timeutil import utcnow
-from support import csrf_token, login, make_account, make_app, post_form, prepare
+from support import csrf_token, login, make_account, make_app, post_form, prepare, profile_form
 
 EMAIL = "host@example.org"
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new passphrase"
 EN = {"Accept-Language": "en"}
-PROFILE = {
-    "name": "Le Nouveau Chaton",
-    "description": "Written by the thief.",
-    "website": "",
-    "logo_url": "",
-    "legal_type": "",
-    "country_code": "",
-    "address": "",
-    "contact_email": "",
-    "contact_url": "",
-    "legal_url": "",
-}
+PROFILE = profile_form(name="Le Nouveau Chaton", description="Written by the thief.")
 
 
 class HttpsClient(FlaskClient):

@@ -19,7 +19,7 @@ from directory.models import (
     Source,
 )
 from directory.timeutil import utcnow
-from support import login, make_account, post_form
+from support import login, make_account, post_form, profile_form
 
 EN = {"Accept-Language": "en"}
 FR = {"Accept-Language": "fr"}
@@ -98,18 +98,7 @@ def test_an_import_stores_the_promise_keys_with_file_provenance(demo_app):
 
 # -- the dashboard ---------------------------------------------------------------------------
 
-PROFILE = {
-    "name": "Le Chaton Promis",
-    "description": "",
-    "website": "",
-    "logo_url": "",
-    "legal_type": "",
-    "country_code": "",
-    "address": "",
-    "contact_email": "",
-    "contact_url": "",
-    "legal_url": "",
-}
+PROFILE = profile_form(name="Le Chaton Promis")
 
 
 def signed_in(app, organization: int, email: str = "promise@example.org"):
