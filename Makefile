@@ -46,6 +46,7 @@ bench: install-test
 	$(BIN)/pip install --quiet -e '.[bench]'
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || true
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.probe_run $(PROBE_BENCH_ARGS)
 
 lint:
 	$(BIN)/ruff check .

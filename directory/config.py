@@ -57,7 +57,7 @@ def defaults(instance_path: str) -> dict:
         "PORTEE_PROBE_INTERVAL_SECONDS": float(
             os.environ.get("PORTEE_PROBE_INTERVAL_SECONDS", "300")
         ),
-        "PORTEE_PROBE_CONCURRENCY": int(os.environ.get("PORTEE_PROBE_CONCURRENCY", "8")),
+        "PORTEE_PROBE_CONCURRENCY": int(os.environ.get("PORTEE_PROBE_CONCURRENCY", "32")),
         "PORTEE_PROBE_PER_HOST": int(os.environ.get("PORTEE_PROBE_PER_HOST", "2")),
         "PORTEE_PROBE_JITTER_SECONDS": float(os.environ.get("PORTEE_PROBE_JITTER_SECONDS", "2")),
         "PORTEE_PROBE_DEADLINE_SECONDS": float(

@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import generate  # noqa: E402
 from bench.__main__ import run_benchmark  # noqa: E402
+from bench.probe_run import run_probe_bench  # noqa: E402
 from bench.run import Options  # noqa: E402
 from directory.feeds.chatonsinfos import parse_properties  # noqa: E402
 
@@ -88,3 +89,16 @@ def test_quick_benchmark_reports_every_number(tmp_path):
             assert value >= 0, path
         else:
             assert value > 0, path
+
+
+def test_quick_probe_run_finds_each_kind_of_service_as_it_is(tmp_path):
+    """`python -m bench.probe_run --quick`: 120 services on the farm (working installs, parking
+    pages, 500s, 502s, slow, silent, dead ports), all checked, each found as what it is."""
+    report = run_probe_bench(120, tmp_path, seed=7, idle_seconds=1.0, quick=True, progress=False)
+    run = report["run"]
+    assert run["due"] > 100 and run["checked"] == run["due"] and run["left"] == 0
+    assert run["compared"]["compared"] == run["checked"]
+    assert run["compared"]["unexpected"] == []
+    assert set(run["outcomes"]) == {"up", "failed", "down"}
+    assert report["search_page"]["during"]["pages"] > 0
+    assert report["search_page"]["during"]["errors"] == 0
