@@ -306,16 +306,20 @@ def test_the_cli_shows_progress_and_a_summary(app, server):
     ) in result.output
 
 
-def test_each_request_waits_a_random_pause_first():
+def test_each_check_starts_at_a_random_moment_of_the_first_seconds():
     pauses: list[float] = []
     settings = ProbeSettings(jitter=2.0)
-    gate = PoliteGate(settings, time.monotonic() + 60, sleep=pauses.append)
+    started = time.monotonic()
+    gate = PoliteGate(settings, started + 60, sleep=pauses.append)
     for _ in range(20):
-        with gate.request("host.probe.example"):
-            pass
-    assert len(pauses) == 20
-    assert all(0 <= pause <= 2.0 for pause in pauses)
+        gate.start_check(started)
+    assert 10 <= len(pauses) <= 20  # a moment already past is not waited for
+    assert all(0 < pause <= 2.0 for pause in pauses)
     assert len(set(pauses)) > 1
+    # Once the jitter's window is over, a check starts at once: no worker sleeps its slot away.
+    pauses.clear()
+    gate.start_check(started - 2.5)
+    assert pauses == []
 
 
 def test_no_request_starts_once_the_budget_is_spent():
