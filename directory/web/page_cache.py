@@ -65,8 +65,18 @@ def init_app(app) -> None:
     )
 
 
-def _key() -> tuple | None:
+def anonymous() -> bool:
+    """True when this request's page is everyone's: not signed in, no one-time message waiting,
+    no form's CSRF token on it (Flask-WTF keeps the token it wrote into a page on `g`)."""
     if current_user.is_authenticated or session.get("_flashes"):
+        return False
+    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") not in g
+
+
+def page_key() -> tuple | None:
+    """What an anonymous page depends on (also the HTTP cache's ETag, http_cache.py); None
+    when the visitor is not anonymous or the index is unavailable."""
+    if not anonymous():
         return None
     search = get_search()
     try:
@@ -88,14 +98,14 @@ def _key() -> tuple | None:
 def cached(render: Callable[[], str]) -> str:
     """The page `render()` gives, from the cache when it can be."""
     cache: PageCache = current_app.extensions[EXTENSION_KEY]
-    key = _key() if cache.size else None
+    key = page_key() if cache.size else None
     page = cache.get(key) if key is not None else None
     if page is not None:
         if page.shown:
             current_app.extensions["portee.exposure"].note_shown(page.shown)
         return page.html
     html = render()
-    if key is not None:
+    if key is not None and anonymous():  # the page may have asked for a CSRF token
         shown = tuple(g.get("portee_shown", ()))
         cache.put(key, CachedPage(html, shown, time.monotonic() + cache.seconds))
     return html
