@@ -19,6 +19,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/ is not installed
+from bench.nginx import command as nginx_command  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 START_SECONDS = 60  # a loaded machine: bounded, but not tight
 
@@ -141,57 +144,13 @@ def gunicorn(folder: Path, **extra: str) -> Iterator[str]:
         stop(process)
 
 
-NGINX_MAIN = """
-{user}
-daemon off;
-worker_processes 1;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
-    access_log off;
-    client_body_temp_path {folder}/client_body;
-    proxy_temp_path {folder}/proxy;
-    fastcgi_temp_path {folder}/fastcgi;
-    uwsgi_temp_path {folder}/uwsgi;
-    scgi_temp_path {folder}/scgi;
-    include {folder}/portee.conf;
-}}
-"""
-
-
-def shipped_nginx_site(folder: Path, port: int, app_address: str) -> str:
-    """deploy/nginx/portee.conf with its production paths and addresses replaced by the
-    test's (and nothing else changed)."""
-    text = (ROOT / "deploy" / "nginx" / "portee.conf").read_text()
-    replacements = {
-        "listen 80;": f"listen 127.0.0.1:{port};",
-        "listen [::]:80;": "",
-        "/var/cache/nginx/portee": str(folder / "cache"),
-        "/srv/portee/": f"{ROOT}/",
-        "server 127.0.0.1:8000;": f"server {app_address};",
-    }
-    for old, new in replacements.items():
-        assert old in text, f"deploy/nginx/portee.conf no longer says {old!r}"
-        text = text.replace(old, new)
-    return text
-
-
 @contextmanager
 def nginx(folder: Path, app_base: str) -> Iterator[str]:
     """Debian's nginx with the shipped site file, in front of the app at `app_base`."""
-    executable = program("nginx", "nginx")
-    folder.mkdir(parents=True, exist_ok=True)
+    program("nginx", "nginx")
     port = free_port()
-    (folder / "portee.conf").write_text(
-        shipped_nginx_site(folder, port, app_base.removeprefix("http://"))
-    )
-    # As root, nginx's workers would become another user, who could not read the test's files.
-    user = "user root;" if os.geteuid() == 0 else ""
-    (folder / "nginx.conf").write_text(NGINX_MAIN.format(user=user, folder=folder))
+    command = nginx_command(folder, port, app_base.removeprefix("http://"))
     log = folder / "error.log"
-    command = [executable, "-p", str(folder), "-e", str(log), "-c", str(folder / "nginx.conf")]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:

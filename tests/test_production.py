@@ -45,8 +45,8 @@ def test_importing_accounts_computes_no_argon2_hash():
     assert output == ["0", "1"]
 
 
-def test_the_index_is_read_when_the_app_is_created_if_asked(sites, demo_template, tmp_path):
-    site = sites.copy(demo_template, tmp_path / "site")
+def test_the_index_is_read_when_the_app_is_created_if_asked(sites, empty_template, tmp_path):
+    site = sites.copy(empty_template, tmp_path / "site")
     lazy = sites.app(site)
     warm = sites.app(site, PORTEE_WARM_INDEX=True)
     try:
