@@ -44,4 +44,6 @@ def post_worker_init(worker):
     """The worker has loaded the app: read the index now rather than at the first search."""
     from search import warm
 
-    warm(worker.wsgi)
+    app = getattr(worker, "wsgi", None)
+    if hasattr(app, "extensions"):  # the Flask app itself (not wrapped by a middleware)
+        warm(app)

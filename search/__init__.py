@@ -320,12 +320,13 @@ def init_app(app: Flask) -> SearchService:
 def warm(app: Flask) -> None:
     """Read the index snapshot, the catalogue's words and the fairness data now (a web worker
     starting: gunicorn's post_worker_init, or PORTEE_WARM_INDEX), so that the first visitor
-    waits no longer than the next. A missing index is only logged: pages say so."""
+    waits no longer than the next. A missing index or database is only logged: the worker
+    starts anyway, and its pages say what is missing."""
     started = time.perf_counter()
     with app.app_context():
         try:
             app.extensions[EXTENSION_KEY].search(SearchParams(per_page=1))
-        except IndexUnavailable as exc:
+        except (IndexUnavailable, SQLAlchemyError) as exc:
             log.warning("The search index could not be read at start: %s", exc)
             return
     log.info("Search index read in %.2f s", time.perf_counter() - started)

@@ -4,8 +4,9 @@ Everyone asking "etherpad" in French today sees the same page until the index ch
 rendered page is kept, keyed by what it depends on: the URL, the language, the index version,
 the day, the hosts demoted for over-exposure and when hosts' listings were last confirmed.
 Changes that reach the database without reaching the index (a catalogue edit) show within
-`PAGE_CACHE_SECONDS`. Signed-in visitors
-and pages carrying a one-time message are never cached: their pages are their own.
+`PAGE_CACHE_SECONDS`. Signed-in visitors,
+pages carrying a one-time message and pages with a form's CSRF token are never cached: they are
+the visitor's own. The same rules decide what browsers and proxies may keep (http_cache.py).
 """
 
 from __future__ import annotations
