@@ -47,7 +47,7 @@ def test_gunicorn_with_the_shipped_config_serves_the_site(deployed):
         health = web.get("/healthz")
         if health.status_code == 404:
             pytest.skip("this branch has no /healthz yet (issue 18's follower work adds it)")
-        assert health.status_code == 200
+        assert health.status_code == 200 and health.json()["status"] == "ok", health.text
 
 
 def test_the_worker_read_the_index_at_start_and_logs_json(deployed):
