@@ -33,12 +33,14 @@ install: $(BIN)/python
 install-test: install system-test-deps
 	$(BIN)/pip install --quiet -e '.[test,dev]'
 
-# Debian's chromium (browser tests) and PostgreSQL (migrations and models on PostgreSQL).
+# Debian's chromium (browser tests), PostgreSQL (migrations and models on PostgreSQL), nginx
+# and redis-server (the shipped nginx file and limits shared through Redis, tests/servers.py).
 system-test-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	@if [ ! -x /usr/bin/chromium ] || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	    || [ ! -x /usr/sbin/nginx ] || [ ! -x /usr/bin/redis-server ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null; \
-	  else echo "Install Debian's chromium and postgresql packages (as root)"; exit 1; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql nginx redis-server >/dev/null; \
+	  else echo "Install Debian's chromium, postgresql, nginx and redis-server packages (as root)"; exit 1; fi; \
 	fi
 
 # The benchmark (bench/README.md): every size, FTS5 floor, load run with gunicorn and wrk.

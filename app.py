@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from directory import config, db
+from directory import config, db, logs
 from directory.cli import init_app as init_cli
 from directory.web import init_app as init_web
 from search import init_app as init_search
@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.update(test_config)
     config.secure_cookies(app.config)
+    logs.init_app(app)
     if app.config["PORTEE_FETCH_ALLOW_PRIVATE"]:
         log.warning("PORTEE_FETCH_ALLOW_PRIVATE is on: the importer may fetch private addresses")
 

@@ -66,6 +66,11 @@ def run_benchmark(options: Options) -> dict:
                     click.echo(f"\n== Load: gunicorn, {size} organizations ==")
                     report["load"] = run_load(bench, options)
                     echo_load(report["load"])
+                    from bench.load import run_cached_load
+
+                    click.echo(f"\n== Load through nginx's cache, {size} organizations ==")
+                    report["cached_load"] = run_cached_load(bench, options)
+                    click.echo(_cached_line(report["cached_load"]))
             except Exception as exc:
                 if options.quick:  # the smoke test wants the failure itself
                     raise
@@ -179,6 +184,18 @@ def echo_load(load: dict) -> None:
         )
 
 
+def _cached_line(cached: dict) -> str:
+    if "skipped" in cached:
+        return f"Through nginx: skipped ({cached['skipped']})"
+    return (
+        f"Through nginx (deploy/nginx/portee.conf, gunicorn {cached['workers']} workers, "
+        f"{cached['connections']} connections, {cached['organizations']} organizations): "
+        f"{cached['requests_per_s']} req/s over {cached['seconds']} s, p50 {cached['p50_ms']} ms, "
+        f"p95 {cached['p95_ms']} ms, {cached['errors']} errors, "
+        f"{cached['cache_share']:.1%} served from nginx's cache"
+    )
+
+
 def summary_tables(report: dict) -> str:
     sizes = report["sizes"]
     out = []
@@ -221,6 +238,8 @@ def summary_tables(report: dict) -> str:
                 r["search_textual"]["p50_ms"],
                 f"×{r['ratio_fts5']['p50']}",
                 f"×{r['ratio_fts5']['p95']}",
+                r["memory"]["worker_started_rss_mb"],
+                r["memory"]["worker_served_rss_mb"],
                 r["memory"]["serving_process_peak_mb"],
             ]
         )  # fmt: skip
@@ -228,7 +247,8 @@ def summary_tables(report: dict) -> str:
     out.append(
         _table(
             ["orgs", "queries", "search p50", "p95", "p99", "page p50", "p95", "p99",
-             "FTS5 p50", "p95", "text p50", "ratio p50", "ratio p95", "RSS MB"],
+             "FTS5 p50", "p95", "text p50", "ratio p50", "ratio p95", "RSS started",
+             "served", "peak MB"],
             rows,
         )
     )  # fmt: skip
@@ -254,6 +274,9 @@ def summary_tables(report: dict) -> str:
                 rows,
             )
         )  # fmt: skip
+    cached = report.get("cached_load")
+    if cached:
+        out.append("\n" + _cached_line(cached))
     targets = report.get("targets") or {}
     if targets:
         rows = [

@@ -301,3 +301,132 @@ def run_load(bench: SizeBench, options: Options) -> dict:
         "worker_rss_mb": worker_now,
         "server_tracebacks": log.count("Traceback"),
     }
+
+
+LUA_CACHED = """
+local paths = {%(paths)s}
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+end
+function init(args)
+  counter = math.random(1, #paths)
+  hits = 0
+end
+function request()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter %% #paths) + 1])
+end
+function response(status, headers, body)
+  local cache = headers["X-Cache-Status"] or headers["x-cache-status"]
+  if cache == "HIT" or cache == "STALE" or cache == "UPDATING" or cache == "REVALIDATED" then
+    hits = hits + 1
+  end
+end
+function done(summary, latency, requests)
+  local h = 0
+  for _, t in ipairs(threads) do h = h + t:get("hits") end
+  io.write(string.format(
+    'BENCH {"requests": %%d, "duration_us": %%d, "connect": %%d, "read": %%d, "write": %%d, ' ..
+    '"status": %%d, "timeout": %%d, "p50_us": %%d, "p95_us": %%d, "p99_us": %%d, ' ..
+    '"max_us": %%d, "hits": %%d}\\n',
+    summary.requests, summary.duration, summary.errors.connect, summary.errors.read,
+    summary.errors.write, summary.errors.status, summary.errors.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max, h))
+end
+"""
+
+
+def run_cached_load(bench: SizeBench, options: Options) -> dict:
+    """Run (b): Debian's nginx with the shipped deploy/nginx/portee.conf in front of one node
+    (gunicorn with deploy/gunicorn.conf.py, 2 workers); wrk asks nginx for the anonymous
+    search pages. Reports requests per second, errors and the share nginx served from its
+    cache (X-Cache-Status HIT, or STALE/UPDATING/REVALIDATED)."""
+    from bench import nginx
+
+    if not shutil.which("wrk") or nginx.executable() is None:
+        return {"skipped": "needs Debian's wrk and nginx"}
+    site = (bench.folder / "site").resolve()
+    app_port, port = free_port(), free_port()
+    folder = bench.folder / "nginx"
+    log_path = bench.folder / "gunicorn-cached.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{site / 'portee.sqlite3'}",
+        "PORTEE_INDEX_DIR": str(site / "index"),
+        "SECRET_KEY": "bench-secret",
+        "PORTEE_TRUSTED_PROXIES": "1",
+        "WEB_CONCURRENCY": str(WORKERS),
+    }
+    app_command = [
+        sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
+        "--bind", f"127.0.0.1:{app_port}", "--log-level", "warning",
+        "--error-logfile", str(log_path),
+    ]  # fmt: skip
+    app_process = subprocess.Popen(
+        app_command, cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    proxy = subprocess.Popen(
+        nginx.command(folder, port, f"127.0.0.1:{app_port}", workers="auto"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        with httpx.Client(base_url=base, timeout=30, trust_env=False) as client:
+            while True:
+                try:
+                    if client.get("/search?q=pad").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline or app_process.poll() or proxy.poll():
+                    raise RuntimeError(f"nginx or gunicorn did not start: see {folder}")
+                time.sleep(0.2)
+        script = bench.folder / "cached.lua"
+        script.write_text(
+            LUA_CACHED % {"paths": ", ".join(json.dumps(u) for u in LOAD_URLS)}, encoding="utf-8"
+        )
+        seconds = options.idle_seconds + options.load_seconds
+        command = [
+            "wrk", f"-t{WRK_THREADS}", f"-c{options.connections}", f"-d{seconds}s",
+            f"--timeout={TIMEOUT_S}s", "-s", str(script), base,
+        ]  # fmt: skip
+        output = subprocess.run(
+            command, capture_output=True, text=True, timeout=seconds + 60, check=True
+        ).stdout
+        line = next(line for line in output.splitlines() if line.startswith("BENCH "))
+        data = json.loads(line[len("BENCH ") :])
+        workers = worker_pids(app_process.pid)
+        worker_peak = [peak_rss_mb(pid) for pid in workers]
+    finally:
+        for process in (proxy, app_process):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=30)
+    elapsed = data["duration_us"] / 1e6
+    socket_errors = data["connect"] + data["read"] + data["write"] + data["timeout"]
+    return {
+        "tool": "wrk",
+        "workers": WORKERS,
+        "connections": options.connections,
+        "organizations": bench.size,
+        "urls": LOAD_URLS,
+        "seconds": round(elapsed, 1),
+        "requests": data["requests"],
+        "requests_per_s": round(data["requests"] / elapsed, 1),
+        "p50_ms": round(data["p50_us"] / 1000, 2),
+        "p95_ms": round(data["p95_us"] / 1000, 2),
+        "p99_ms": round(data["p99_us"] / 1000, 2),
+        "non_2xx": data["status"],
+        "socket_errors": socket_errors,
+        "errors": data["status"] + socket_errors,
+        "cache_hits": data["hits"],
+        "cache_share": round(data["hits"] / max(1, data["requests"]), 4),
+        "worker_peak_rss_mb": max(worker_peak) if worker_peak else 0.0,
+    }

@@ -1,8 +1,10 @@
-"""Peak memory of a process that only serves pages: `python -m bench.probe SITE [--quick]`.
+"""Memory of a process that only serves pages: `python -m bench.probe SITE [--quick]`.
 
-Opens the app on SITE (its `portee.sqlite3` and `index/`), sends the query mix's result pages
-through the WSGI app once, and prints `{"peak_rss_mb": …, "rss_mb": …}` as its last line:
-what one web worker holds, without the importer and the benchmark's own data around it.
+Opens the app on SITE (its `portee.sqlite3` and `index/`) and reads the index as a gunicorn
+worker does when it starts (deploy/gunicorn.conf.py), measures, sends the query mix's result
+pages through the WSGI app once, measures again, and prints
+`{"started_rss_mb", "started_peak_rss_mb", "rss_mb", "peak_rss_mb"}` as its last line: what one
+web worker holds once ready and after serving, without the importer and the benchmark around.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ def main(argv: list[str]) -> None:
     )
     from app import app
     from directory.db import get_database
+    from search import warm
+
+    warm(app)
+    started = {"started_rss_mb": rss_mb(), "started_peak_rss_mb": peak_rss_mb()}
 
     queries = QUICK if "--quick" in argv else QUERIES
     client = app.test_client()
@@ -34,7 +40,7 @@ def main(argv: list[str]) -> None:
         if response.status_code != 200:
             raise SystemExit(f"{query.url()}: {response.status_code}")
     get_database(app).engine.dispose()
-    print(json.dumps({"peak_rss_mb": peak_rss_mb(), "rss_mb": rss_mb()}))
+    print(json.dumps({**started, "peak_rss_mb": peak_rss_mb(), "rss_mb": rss_mb()}))
 
 
 if __name__ == "__main__":

@@ -425,12 +425,13 @@ class SizeBench:
             "rss_before_queries_mb": rss_before,
             "rss_after_queries_mb": rss_after,
             "bench_process_peak_mb": peak_rss_mb(),
-            "serving_process_peak_mb": self.probe_serving_rss(),
+            **self.probe_worker_rss(),
         }
         return self.result
 
-    def probe_serving_rss(self) -> float:
-        """Peak RSS of a fresh process that only serves the query mix's pages on this site."""
+    def probe_worker_rss(self) -> dict:
+        """RSS of a fresh process that only serves the query mix's pages on this site: once
+        started (index read), and after serving (its peak: `serving_process_peak_mb`)."""
         site = self.folder / "site"
         command = [sys.executable, "-m", "bench.probe", str(site)]
         if self.options.quick:
@@ -438,7 +439,12 @@ class SizeBench:
         output = subprocess.run(
             command, cwd=str(ROOT), capture_output=True, text=True, timeout=600, check=True
         ).stdout
-        return json.loads(output.strip().splitlines()[-1])["peak_rss_mb"]
+        measured = json.loads(output.strip().splitlines()[-1])
+        return {
+            "worker_started_rss_mb": measured["started_rss_mb"],
+            "worker_served_rss_mb": measured["rss_mb"],
+            "serving_process_peak_mb": measured["peak_rss_mb"],
+        }
 
     # -- all -----------------------------------------------------------------------------------
     def run(self) -> dict:

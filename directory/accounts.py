@@ -9,6 +9,7 @@ used token is worthless (as Flask-Security and Django do).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -27,8 +28,14 @@ MIN_PASSWORD, MAX_PASSWORD = 12, 128
 VERIFY_MAX_AGE = 3 * 24 * 3600
 RESET_MAX_AGE = 3600
 _hasher = PasswordHasher()
-# Verifying against this when no account matches keeps timing the same (no enumeration).
-_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this when no account matches keeps timing the same (no enumeration).
+    Made on first use, not at import: an argon2 hash takes 64 MiB, which every process (CLI
+    commands included) would otherwise hold at its peak."""
+    return _hasher.hash("not a real password, only for timing")
 
 
 def normalize_email(email: str) -> str:
@@ -43,7 +50,7 @@ def check_password(session: Session, account: Account | None, password: str) -> 
     """True if `password` is the account's; rehashes it when the parameters changed."""
     if account is None:
         with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password)
+            _hasher.verify(_dummy_hash(), password)
         return False
     try:
         _hasher.verify(account.password_hash, password)

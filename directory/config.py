@@ -32,6 +32,14 @@ def defaults(instance_path: str) -> dict:
         # how many, and for how long at most (they also go when the index changes). 0: off.
         "PORTEE_PAGE_CACHE_SIZE": int(os.environ.get("PORTEE_PAGE_CACHE_SIZE", "256")),
         "PORTEE_PAGE_CACHE_SECONDS": float(os.environ.get("PORTEE_PAGE_CACHE_SECONDS", "60")),
+        # How long browsers and proxies may keep an anonymous public page (http_cache.py); they
+        # may serve it this long again, half as stale, while fetching a fresh one. 0: no-cache.
+        "PORTEE_HTTP_MAX_AGE": int(os.environ.get("PORTEE_HTTP_MAX_AGE", "60")),
+        # Read the search index when the app is created (a web worker starting), not at the
+        # first search; deploy/gunicorn.conf.py does it in each worker without this.
+        "PORTEE_WARM_INDEX": env_flag("PORTEE_WARM_INDEX"),
+        # "json": logs as one JSON object per line (directory/logs.py); else Flask's text lines.
+        "PORTEE_LOG_FORMAT": os.environ.get("PORTEE_LOG_FORMAT", "text").strip().lower(),
         # Mixed into the daily rotation seed so that the order cannot be predicted from the date.
         "PORTEE_ROTATION_SALT": os.environ.get("PORTEE_ROTATION_SALT", "portee"),
         # A host whose listing was not confirmed for this many days (directory/staleness.py) is

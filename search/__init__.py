@@ -312,7 +312,24 @@ def init_app(app: Flask) -> SearchService:
     )
     sync.install(get_database(app).session_factory, service)
     app.extensions[EXTENSION_KEY] = service
+    if app.config.get("PORTEE_WARM_INDEX"):
+        warm(app)
     return service
+
+
+def warm(app: Flask) -> None:
+    """Read the index snapshot, the catalogue's words and the fairness data now (a web worker
+    starting: gunicorn's post_worker_init, or PORTEE_WARM_INDEX), so that the first visitor
+    waits no longer than the next. A missing index or database is only logged: the worker
+    starts anyway, and its pages say what is missing."""
+    started = time.perf_counter()
+    with app.app_context():
+        try:
+            app.extensions[EXTENSION_KEY].search(SearchParams(per_page=1))
+        except (IndexUnavailable, SQLAlchemyError) as exc:
+            log.warning("The search index could not be read at start: %s", exc)
+            return
+    log.info("Search index read in %.2f s", time.perf_counter() - started)
 
 
 def get_search() -> SearchService:

@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from directory.config import HSTS
 from directory.db import get_database
 from directory.exposure import ExposureLedger
-from directory.web import filters, page_cache
+from directory.web import filters, http_cache, page_cache
 from directory.web.extensions import babel, csrf, limiter, login_manager
 
 LOCALE_COOKIE = "portee_lang"
@@ -84,6 +84,7 @@ def init_app(app: Flask) -> None:
     app.extensions["portee.exposure"] = ExposureLedger(app.config["PORTEE_EXPOSURE_FLUSH_SECONDS"])
     app.teardown_request(_flush_exposure)
     page_cache.init_app(app)
+    http_cache.init_app(app)
     app.after_request(_security_headers)
     filters.init_app(app)
     app.register_error_handler(403, _forbidden)

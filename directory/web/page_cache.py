@@ -4,8 +4,9 @@ Everyone asking "etherpad" in French today sees the same page until the index ch
 rendered page is kept, keyed by what it depends on: the URL, the language, the index version,
 the day, the hosts demoted for over-exposure and when hosts' listings were last confirmed.
 Changes that reach the database without reaching the index (a catalogue edit) show within
-`PAGE_CACHE_SECONDS`. Signed-in visitors
-and pages carrying a one-time message are never cached: their pages are their own.
+`PAGE_CACHE_SECONDS`. Signed-in visitors,
+pages carrying a one-time message and pages with a form's CSRF token are never cached: they are
+the visitor's own. The same rules decide what browsers and proxies may keep (http_cache.py).
 """
 
 from __future__ import annotations
@@ -65,8 +66,18 @@ def init_app(app) -> None:
     )
 
 
-def _key() -> tuple | None:
+def anonymous() -> bool:
+    """True when this request's page is everyone's: not signed in, no one-time message waiting,
+    no form's CSRF token on it (Flask-WTF keeps the token it wrote into a page on `g`)."""
     if current_user.is_authenticated or session.get("_flashes"):
+        return False
+    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") not in g
+
+
+def page_key() -> tuple | None:
+    """What an anonymous page depends on (also the HTTP cache's ETag, http_cache.py); None
+    when the visitor is not anonymous or the index is unavailable."""
+    if not anonymous():
         return None
     search = get_search()
     try:
@@ -88,14 +99,14 @@ def _key() -> tuple | None:
 def cached(render: Callable[[], str]) -> str:
     """The page `render()` gives, from the cache when it can be."""
     cache: PageCache = current_app.extensions[EXTENSION_KEY]
-    key = _key() if cache.size else None
+    key = page_key() if cache.size else None
     page = cache.get(key) if key is not None else None
     if page is not None:
         if page.shown:
             current_app.extensions["portee.exposure"].note_shown(page.shown)
         return page.html
     html = render()
-    if key is not None:
+    if key is not None and anonymous():  # the page may have asked for a CSRF token
         shown = tuple(g.get("portee_shown", ()))
         cache.put(key, CachedPage(html, shown, time.monotonic() + cache.seconds))
     return html
