@@ -16,9 +16,10 @@ import trustme
 from pytest_httpserver import HTTPServer
 from sqlmodel import select
 from test_probe_runs import POLICY, SETTINGS, T0, Clock, add_services, run
+from werkzeug import Response
 
 from directory.db import get_database
-from directory.models import Application, DomainClaim, Organization, Service
+from directory.models import Application, DomainClaim, Organization, ProbeState, Service
 from directory.outbound.fetch import Fetcher
 from directory.probes import drift, outages
 from directory.probes.proofs import due_proofs, recheck_proofs
@@ -63,7 +64,7 @@ def apply(app, organization_id: int, state: str) -> int:
         return application.id
 
 
-def follow(app, now=None) -> None:
+def follow(app) -> None:
     with get_database(app).session_scope() as session:
         outages.follow(session)
         session.commit()
@@ -93,8 +94,6 @@ def test_candidates_are_probed_while_their_application_is_open(app, server):
     summary = run(app, Clock(T0))
     assert summary.checked == 3
     with get_database(app).session_scope() as session:
-        from directory.models import ProbeState
-
         probed = {state.service_id for state in session.exec(select(ProbeState))}
     assert probed == {checked["member"], checked["applying"], checked["questioned"]}
 
@@ -126,8 +125,6 @@ def test_the_dashboard_shows_recent_checks_and_the_last_failure_in_words(app, se
     state = {"broken": False}
 
     def answer(_request):
-        from werkzeug import Response
-
         if state["broken"]:
             return Response("Bad Gateway", status=502)
         return Response('{"installed": true, "version": "29"}', content_type="application/json")
