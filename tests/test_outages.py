@@ -118,6 +118,7 @@ def test_one_mail_after_6_hours_one_when_back_none_between(mailing_app, server, 
     assert len(smtp_server.messages) == 2
     back = smtp_server.messages[1]
     assert back["Subject"] == "Portée: Service 0 is reachable again"
+    assert "answers again since" in back.get_content()
     step(mailing_app, clock, T0 + timedelta(hours=20))
     assert len(smtp_server.messages) == 2  # never again for this outage
     with get_database(mailing_app).session_scope() as session:
