@@ -5,6 +5,7 @@ its reason, in English."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -14,6 +15,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlmodel import Session, select
 
+from directory import ownership
 from directory.admin_cli import accounts_cli
 from directory.catalog import load_catalog
 from directory.db import get_database
@@ -29,8 +31,11 @@ from directory.feeds.runner import (
 from directory.models import ImportResult, ImportRun, Organization, Source
 from directory.outbound.fetch import DirectoryTransport, Fetcher
 from directory.outbound.guard import AddressPolicy, Refused
+from directory.probes.mails import notify_outages
+from directory.probes.proofs import recheck_proofs
 from directory.probes.runner import ProbeSettings, RunSummary, probe_fetcher, run_probes
 from directory.sources import ORGANIZATION_SOURCE_KINDS, SourceError, add_source, remove_source
+from directory.timeutil import utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_HOSTS = ROOT / "demo" / "hosts"
@@ -391,15 +396,35 @@ def probes_run_command() -> None:
     def on_progress() -> None:
         state["bar"].update(1)
 
+    until = time.monotonic() + settings.budget
     try:
         with probe_fetcher(current_app.config, settings) as fetcher:
             summary = run_probes(
                 get_database(), fetcher, settings, on_start=on_start, on_progress=on_progress
             )
+            after = after_probes(fetcher, until)
     finally:
         if "bar" in state:
             state["bar"].__exit__(None, None, None)
     echo_probes(summary)
+    for line in after:
+        click.echo(line)
+
+
+def after_probes(fetcher: Fetcher, until: float) -> list[str]:
+    """After the checks: domain proofs due their monthly check, then the outage e-mails."""
+    resolver = current_app.extensions.get("portee.txt_resolver", ownership.dns_txt_resolver)
+    with get_database().session_scope() as session:
+        proofs = recheck_proofs(session, fetcher, resolver, utcnow(), until=until)
+        session.commit()
+        lines = [
+            f"Domain proofs: {proofs.checked} checked again"
+            + (f"; no longer verified: {', '.join(proofs.lapsed)}" if proofs.lapsed else "")
+            + "."
+        ]
+        lines.append(notify_outages(session, utcnow()))
+        session.commit()
+    return lines
 
 
 def echo_probes(summary: RunSummary) -> None:

@@ -360,6 +360,11 @@ class DomainClaim(SQLModel, table=True):
     last_checked_at: datetime | None = None
     last_error: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+    # The last check that found the token, and since when a proof once made no longer verifies
+    # (None while it does). `flask probes run` checks proved claims again every 30 days
+    # (directory/probes/proofs.py); moderators see lapsed proofs on the drift page.
+    confirmed_at: datetime | None = None
+    failing_since: datetime | None = None
 
 
 class AuditEvent(SQLModel, table=True):
@@ -466,3 +471,16 @@ class ProbeHour(SQLModel, table=True):
     up: int = 0
     latency_ms_total: int = 0
     latency_count: int = 0
+
+
+class ProbeOutage(SQLModel, table=True):
+    """One outage of one service (directory/probes/outages.py): from its first failed check to
+    the first available one after it, and when the host's editors were told it was down (after
+    6 hours) and back (only if they had been told it was down): one e-mail each, at most."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: int = Field(foreign_key="service.id", index=True, ondelete="CASCADE")
+    started_at: datetime
+    ended_at: datetime | None = Field(default=None, index=True)
+    down_notified_at: datetime | None = None
+    back_notified_at: datetime | None = None

@@ -14,6 +14,7 @@ import ipaddress
 import re
 import secrets
 from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import dns.exception
@@ -123,13 +124,15 @@ def check_claim(
     *,
     base_url: str | None = None,
     actor: Account | None = None,
+    now: datetime | None = None,
 ) -> bool:
     """Look for the token, first in the file on the web site, then in DNS; record the result.
 
     `base_url` (default `https://<domain>`) lets tests serve the file from a local server. A
-    claim once proved stays proved when a later check fails; that failure is still recorded.
+    claim once proved stays proved when a later check fails; that failure is still recorded,
+    and `failing_since` says since when the proof no longer verifies.
     """
-    now = utcnow()
+    now = now or utcnow()
     http_issue = _check_http(fetcher, base_url or f"https://{claim.domain}", claim.token)
     dns_issue = None
     if http_issue is not None:
@@ -142,6 +145,8 @@ def check_claim(
         claim.verified_at = claim.verified_at or now
         claim.method = method
         claim.last_error = {}
+        claim.confirmed_at = now
+        claim.failing_since = None
         if newly:
             audit(
                 session,
@@ -153,6 +158,8 @@ def check_claim(
             )
     else:
         claim.last_error = {**http_issue, "dns": dns_issue}
+        if claim.verified_at is not None and claim.failing_since is None:
+            claim.failing_since = now
     session.add(claim)
     return proved
 

@@ -44,6 +44,7 @@ ROUTES = [
     Route("GET", "/moderation/audit", {}),
     Route("GET", "/moderation/audit?organization={member}", {}),
     Route("GET", "/moderation/sources", {}),
+    Route("GET", "/moderation/drift", {}),
     Route("GET", "/moderation/team", {}, admin_only=True),
     Route("POST", "/moderation/team/grant", {"email": "future@example.org"}, admin_only=True),
     Route("POST", "/moderation/team/{target}/revoke", {}, admin_only=True),

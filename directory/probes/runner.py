@@ -33,7 +33,8 @@ from sqlmodel import Session, select
 
 from directory.db import Database
 from directory.feeds.issues import Issue
-from directory.models import Organization, ProbeState, Service, Software
+from directory.membership import OPEN_STATES
+from directory.models import Application, Organization, ProbeState, Service, Software
 from directory.outbound.fetch import Fetcher
 from directory.outbound.guard import AddressPolicy, Refused, canonical_url
 from directory.probes import history
@@ -146,10 +147,23 @@ class Due:
     declared_software: str | None = None
 
 
+# A candidate is probed from the day it applies, while its application is open (not once it is
+# withdrawn or rejected), so the moderators see the results before they vote.
+_applying = (Organization.membership == "candidate") & (
+    select(Application.id)
+    .where(
+        Application.organization_id == Organization.id,
+        Application.state.in_(OPEN_STATES),
+    )
+    .exists()
+)
+
+
 def due_services(session: Session, now: datetime) -> list[Due]:
-    """Offered services (not retired, not ended, of a member organization, with an address)
-    whose next check is due, the longest waiting first. An address that cannot be fetched
-    (not http(s), malformed) is left out: the importer already told its host."""
+    """Offered services (not retired, not ended, with an address) of a member organization or
+    of a candidate whose application is open, whose next check is due, the longest waiting
+    first. An address that cannot be fetched (not http(s), malformed) is left out: the importer
+    already told its host."""
     rows = session.exec(
         select(Service, ProbeState.next_check_at, Software)
         .join(Organization, Organization.id == Service.organization_id)
@@ -159,7 +173,7 @@ def due_services(session: Session, now: datetime) -> list[Due]:
             Service.retired_at.is_(None),
             Service.website.is_not(None),
             Service.status.not_in(ENDED_SERVICE_STATUSES),
-            Organization.membership == "member",
+            (Organization.membership == "member") | _applying,
         )
     ).all()
     today = now.date()

@@ -20,7 +20,10 @@ from directory import membership, moderation, ownership, public
 from directory.db import get_database, get_session
 from directory.models import Account, Application, Organization
 from directory.outbound.fetch import Fetcher
+from directory.probes import drift as probe_drift
+from directory.probes import report
 from directory.timeutil import utcnow
+from directory.web import probe_words
 from directory.web.apply.forms import COMMITMENT, MESSAGE_KIND, STATE, ownership_text
 from directory.web.auth import admin_required, current_account, moderator_required
 from directory.web.extensions import limiter
@@ -289,6 +292,16 @@ def revoke(account_id: int):
     return redirect(url_for(".team"))
 
 
+# -- drift: what the probes and the monthly proof checks found ------------------------------
+
+
+@bp.get("/drift")
+@moderator_required
+def drift():
+    found = probe_drift.drift(get_session(), utcnow())
+    return render_template("moderation/drift.html", drift=found, **probe_words.helpers())
+
+
 # -- helpers -------------------------------------------------------------------------------
 
 
@@ -319,8 +332,12 @@ def _application_page(application, status=200, vote_form=None, question_form=Non
     organization = session.get(Organization, application.organization_id)
     decisions = moderation.decisions_of(session, application)
     rules = moderation.Rules.from_config(current_app.config)
+    services = report.services_of(session, organization.id)
     return render_template(
         "moderation/application.html",
+        services=services,
+        health=report.health(session, [service.id for service in services]),
+        **probe_words.helpers(),
         application=application,
         organization=organization,
         commitments=[(key, COMMITMENT[key]) for key in membership.COMMITMENTS],
