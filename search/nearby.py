@@ -15,6 +15,7 @@ from search import bitmaps
 from search.places import Place, read_place, resolve
 from search.snapshot import UNLOCATED_KM, Ranking, Snapshot
 
+DENSE = 50  # as in search/query.py: a group holding more than 1/DENSE of the index is large
 NEARBY_KM = 50  # nearer than this, a host is "near"; else the page says it widened
 PRECISE = ("point", "city")  # a country-wide location says "in Belgium", not a distance
 
@@ -38,15 +39,18 @@ def place_of(text: str, near: str) -> tuple[str, PlaceRead | None]:
 
 
 def page_by_distance(
+    snapshot: Snapshot,
     groups: dict[float, int],
     ranking: Ranking,
-    distances: Sequence[float],
+    place: Place,
     start: int,
     count: int,
 ) -> list[int]:
     """Like query.page_of, but within a score the nearest first (whole kilometres: hosts of
-    one town keep the day's fair order between them)."""
-    rank = ranking.rank
+    one town keep the day's fair order between them). A large group is read off the day's
+    order by distance (cached per place), a small one sorted on its own."""
+    km = snapshot.distances(place.latitude, place.longitude)
+    rank, size = ranking.rank, snapshot.size
     found: list[int] = []
     for score in sorted(groups, reverse=True):
         group = groups[score]
@@ -55,9 +59,18 @@ def page_by_distance(
             start -= members
             continue
         wanted = start + count - len(found)
-        nearest = heapq.nsmallest(
-            wanted, bitmaps.docnums(group), key=lambda d: (round(distances[d]), rank[d])
-        )
+        if members * DENSE >= size:
+            marks = bitmaps.flags(group, size)
+            nearest = []
+            for docnum in snapshot.nearest_order(place.latitude, place.longitude, ranking):
+                if marks[docnum]:
+                    nearest.append(docnum)
+                    if len(nearest) == wanted:
+                        break
+        else:
+            nearest = heapq.nsmallest(
+                wanted, bitmaps.docnums(group), key=lambda d: round(km[d]) * size + rank[d]
+            )
         found.extend(nearest[start:])
         start = 0
         if len(found) >= count:

@@ -346,7 +346,9 @@ def run_search(
         service_ids = snapshot.columns["service_id"]
         if place is not None and place.place is not None:
             km = snapshot.distances(place.place.latitude, place.place.longitude)
-            docnums = nearby.page_by_distance(groups, ranking, km, start, params.per_page)
+            docnums = nearby.page_by_distance(
+                snapshot, groups, ranking, place.place, start, params.per_page
+            )
             distances = {service_ids[d]: km[d] for d in docnums if km[d] < UNLOCATED_KM}
             nearest = nearby.nearest_km(snapshot, hits, km)
         else:

@@ -291,22 +291,16 @@ class Snapshot:
         located), computed once per distinct host location."""
 
         def compute() -> Sequence[float]:
-            lats, lons = self.columns["latitude"], self.columns["longitude"]
-            known: dict[tuple[int, int], float] = {}
-            found = array("d", bytes(8 * self.size))
-            for docnum in range(self.size):
-                point = (lats[docnum], lons[docnum])
-                km = known.get(point)
-                if km is None:
-                    km = known[point] = (
-                        UNLOCATED_KM
-                        if point[0] == NO_PLACE
-                        else distance_km(
-                            latitude, longitude, point[0] / MICRODEGREES, point[1] / MICRODEGREES
-                        )
-                    )
-                found[docnum] = km
-            return found
+            points = list(zip(self.columns["latitude"], self.columns["longitude"], strict=True))
+            km = {
+                point: UNLOCATED_KM
+                if point[0] == NO_PLACE
+                else distance_km(
+                    latitude, longitude, point[0] / MICRODEGREES, point[1] / MICRODEGREES
+                )
+                for point in set(points)
+            }
+            return array("d", map(km.__getitem__, points))
 
         key = (latitude, longitude)
         with self._lock:
@@ -316,6 +310,21 @@ class Snapshot:
             with self._lock:
                 self._distances.put(key, found)
         return found
+
+    def nearest_order(self, latitude: float, longitude: float, ranking: Ranking) -> list[int]:
+        """The live offers nearest first (whole kilometres), in the day's fair order between
+        equals: pages of large groups near a place are read off it (once per place and day)."""
+        key = ("nearest", latitude, longitude)
+        with self._lock:
+            found = self._distances.get(key)
+        if found is None or found[0] is not ranking:
+            km, rank = self.distances(latitude, longitude), ranking.rank
+            size = self.size
+            order = sorted(ranking.order, key=lambda d: round(km[d]) * size + rank[d])
+            found = (ranking, order)
+            with self._lock:
+                self._distances.put(key, found)
+        return found[1]
 
     def _per_day(self, key: tuple, compute):
         with self._lock:

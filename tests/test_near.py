@@ -320,3 +320,25 @@ def test_the_importer_reads_geolocation_keys(app, httpserver):
     }
     assert hosts_in_order(app, search(app, "pad", "Genève")) == ["Chaton Précis", "Chaton de Ville"]
     assert hosts_in_order(app, search(app, "pad", "Namur")) == ["Chaton de Ville", "Chaton Précis"]
+
+
+@pytest.mark.parametrize("near", ["Lyon", "Bruxelles", "Montréal"])
+def test_both_ways_of_paging_near_a_place_give_the_same_order(placed, monkeypatch, near):
+    """Large groups are read off the day's order by distance, small ones sorted: the same."""
+    from search import nearby
+
+    app, _ids = placed
+
+    def every_page() -> list[int]:
+        found = []
+        with app.app_context():
+            for page in (1, 2, 3):
+                params = SearchParams(text="pad", near=near, per_page=2, page=page)
+                found.extend(get_search().search(params).service_ids)
+        assert len(found) == len(set(found)) == len(HOSTS)
+        return found
+
+    monkeypatch.setattr(nearby, "DENSE", 10**9)  # always walk
+    walked = every_page()
+    monkeypatch.setattr(nearby, "DENSE", 0)  # always sort
+    assert every_page() == walked
