@@ -37,7 +37,8 @@ PLACES = [
     ("Luxembourg", "country", "LU", None),  # the country before its capital
     ("Allemagne", "country", "DE", None),
     ("États-Unis", "country", "US", None),
-    ("Bretagne", "region", "FR", None),
+    ("Bretagne", "region", "FR", "Bretagne"),
+    ("ile-de-france", "region", "FR", "Ile-de-france"),  # as typed
     ("Wallonie", "region", "BE", None),
     ("Flanders", "region", "BE", None),
 ]
