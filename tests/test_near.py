@@ -202,6 +202,9 @@ def test_the_api_takes_near_and_gives_distances(placed):
         "FR",
     )
     assert near["nearest_km"] == pytest.approx(4, abs=2)
+    assert near["reading"] == "près de Lyon"  # the site's language (French by default)
+    english = client.get("/api/v1/search?q=pad&near=Lyon", headers={"Accept-Language": "en"})
+    assert english.get_json()["near"]["reading"] == "near Lyon"
     rows = [(r["distance_km"], r["located"]) for r in data["results"]]
     assert [located for _km, located in rows] == ["point", "city", "point", "country", None]
     located_km = [km for km, _located in rows[:3]]

@@ -21,6 +21,15 @@ def place_name(place_read) -> str:
     return place_label(place_read.place, str(get_locale() or "en")[:2])
 
 
+def reading_part(outcome) -> str | None:
+    """The place as one part of how the query was read: "près de Lyon" / "near Lyon" (for the
+    reading's removable parts; removing it is `url_with(near=None)`)."""
+    place = outcome.place
+    if place is None or place.place is None:
+        return None
+    return _("near %(place)s", place=place_name(place))
+
+
 def widened(outcome) -> bool:
     """The place is known but no located host among the results is within NEARBY_KM."""
     place = outcome.place

@@ -48,6 +48,11 @@ class SearchOutcome:
         """The place the search was read as near (`.place` None: unknown), or None."""
         return self.results.place if self.results else None
 
+    @property
+    def place_part(self) -> str | None:
+        """ "près de Lyon": the place as a part of the reading (None: no known place)."""
+        return nearby.reading_part(self)
+
     def how_far(self, service: Service) -> str | None:
         return nearby.how_far(self, service)
 

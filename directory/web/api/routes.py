@@ -77,6 +77,7 @@ def _place_json(outcome) -> dict | None:
     if place is not None:
         found.update(
             name=place_name(read),
+            reading=outcome.place_part,  # "near Lyon", as a part of how the query was read
             kind=place.kind,
             country=place.country,
             latitude=place.latitude,
