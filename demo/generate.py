@@ -36,6 +36,9 @@ Variation, as found in the wild
   Ar Gazh Digor, Jet d'Octets.
 - Extension keys Portée reads: `organization.languages`, `service.languages` (ISO 639-1 codes,
   `;`-separated) and `service.price` (free, paid, donation); a few files leave them out.
+- Locations: most hosts give coordinates (`organization.geolocation.*`); Moutarde Libre gives
+  only its town as its address, Les Ronrons de Seine only its country, so "near me" and the
+  map place them by town and by country (directory/geo.py).
 - Promise keys (README, "Extension keys"): Cigogne Libre declares `organization.admins.count`,
   `organization.backups.tested` and `organization.closure.notice.days`, and its Jitsi service
   `service.capacity.participants`; the other hosts do not say.
@@ -758,7 +761,7 @@ ORGS: list[Org] = [
         "Collectif dijonnais de services libres",
         "Moutarde Libre est un petit collectif dijonnais né pendant le confinement de 2020 pour "
         "offrir des outils d'écriture collaborative et de sondage aux écoles du quartier.",
-        "INFORMAL", "Dijon", None, "France", "FR", 47.3220, 5.0415, "fr",
+        "INFORMAL", "Dijon", "Dijon", "France", "FR", None, None, "fr",
         "moutarde.example", "moutarde@moutarde.example", "2020-04-01", "pragmatique",
         ["etherpad", "framadate", "privatebin"],
         chatons=("ACTIVE", "2020-10-01", None),

@@ -72,6 +72,11 @@ def defaults(instance_path: str) -> dict:
             os.environ.get("PORTEE_PROBE_DEADLINE_SECONDS", "10")
         ),
         "PORTEE_PROBE_RAW_DAYS": int(os.environ.get("PORTEE_PROBE_RAW_DAYS", "7")),
+        # The map's tiles (Leaflet, static/vendor/leaflet): visitors' browsers fetch them from
+        # this server, which sees their address (README, "The map"). Empty: no map, lists only.
+        "PORTEE_MAP_TILES": os.environ.get(
+            "PORTEE_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+        ),
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTEE_TIMEZONE", "Europe/Paris"),
         "LANGUAGES": ("fr", "en"),

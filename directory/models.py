@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Optional
 from urllib.parse import urlsplit
 
-from sqlalchemy import JSON, Column, UniqueConstraint, event
+from sqlalchemy import JSON, Column, UniqueConstraint, event, inspect
 from sqlmodel import Field, Relationship, SQLModel
 
 from directory.timeutil import utcnow
@@ -77,6 +77,13 @@ class Organization(SQLModel, table=True):
     address: str | None = Field(default=None, max_length=300)
     latitude: float | None = None
     longitude: float | None = None
+    # Where the host is as Portée locates it (directory/geo.py), kept in step with the four
+    # fields above by the listener below: `precision` says from what (point: the file's
+    # coordinates; city: the town of its address; country), `name` the town if known.
+    location_latitude: float | None = None
+    location_longitude: float | None = None
+    location_precision: str | None = Field(default=None, max_length=10)
+    location_name: str | None = Field(default=None, max_length=200)
     languages: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     contact_email: str | None = Field(default=None, max_length=254)
     contact_url: str | None = Field(default=None, max_length=500)
@@ -128,6 +135,21 @@ def _fill_website_domain(_mapper, _connection, organization: Organization) -> No
     # Every ORM write of an organization (importer, forms, moderators) passes here, so the
     # domain cannot lag behind the website; migration 0007 back-filled the rows written before.
     organization.website_domain = website_domain(organization.website)
+
+
+@event.listens_for(Organization, "before_insert")
+def _locate_new(_mapper, _connection, organization: Organization) -> None:
+    from directory.geo import fill_location
+
+    fill_location(organization)
+
+
+@event.listens_for(Organization, "before_update")
+def _locate_changed(_mapper, _connection, organization: Organization) -> None:
+    from directory.geo import LOCATED_FROM, fill_location
+
+    state = inspect(organization)
+    fill_location(organization, any(state.attrs[n].history.has_changes() for n in LOCATED_FROM))
 
 
 class Service(SQLModel, table=True):

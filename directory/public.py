@@ -173,3 +173,18 @@ def page_slugs(session: Session, ids: list[int]) -> dict[int, str]:
         )
     ).all()
     return {o.id: o.slug for o in rows}
+
+
+def hosts_by_country(session: Session) -> list[tuple[str, list[Organization]]]:
+    """The public hosts by country (the country's code, "" for none), each by town then name:
+    the map page's list."""
+    hosts = session.exec(
+        select(Organization).where(Organization.membership.in_(PUBLIC_MEMBERSHIPS))
+    ).all()
+    by_country: dict[str, list[Organization]] = {}
+    for host in hosts:
+        if host.status != "closed":
+            by_country.setdefault(host.country_code or "", []).append(host)
+    for found in by_country.values():
+        found.sort(key=lambda host: ((host.location_name or "").casefold(), host.name.casefold()))
+    return sorted(by_country.items(), key=lambda item: (not item[0], item[0]))

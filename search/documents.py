@@ -8,7 +8,7 @@ from sqlmodel import Session, func, select
 
 from directory.models import Organization, Service
 from directory.vocabulary import ENDED_SERVICE_STATUSES
-from search.schema import LANGUAGES
+from search.schema import LANGUAGES, MICRODEGREES, NO_PLACE
 
 # An organization that is away or closed offers nothing, whatever its file still lists.
 OFFERING_STATUSES = ("active", "idle")
@@ -73,6 +73,7 @@ def document(service: Service, organization: Organization) -> dict:
         # Column-only values are stored as bytes.
         "language_set": " ".join(service.languages or organization.languages or []).encode(),
         "status": (service.status or "ok").encode(),
+        **_location(organization),
     }
     for lang in LANGUAGES:
         country = Locale(lang).territories.get(organization.country_code or "", "")
@@ -95,6 +96,17 @@ def document(service: Service, organization: Organization) -> dict:
             software.description.get(lang) if software else None,
         )
     return doc
+
+
+def _location(organization: Organization) -> dict:
+    located = organization.location_precision
+    if not located or organization.location_latitude is None:
+        return {"latitude": NO_PLACE, "longitude": NO_PLACE, "located": b""}
+    return {
+        "latitude": round(organization.location_latitude * MICRODEGREES),
+        "longitude": round(organization.location_longitude * MICRODEGREES),
+        "located": located.encode(),
+    }
 
 
 def documents_for(organization: Organization):

@@ -16,11 +16,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from search import bitmaps
+from search import bitmaps, nearby
 from search.freshness import NO_CONFIRMATIONS, Confirmations
+from search.nearby import PlaceRead
 from search.ordering import daily_seed
 from search.schema import FACETS, LANGUAGES, TEXT_FIELDS, WORD_PATTERN, analyzer
-from search.snapshot import Ranking, Snapshot
+from search.snapshot import UNLOCATED_KM, Ranking, Snapshot
 from search.vocabulary import Vocabulary
 
 SOFTWARE_WEIGHT = 10.0
@@ -53,6 +54,7 @@ class SearchParams:
     page: int = 1
     per_page: int = 20
     day: date | None = None
+    near: str = ""  # a place name: equal fits nearest first (search/nearby.py)
 
 
 @dataclass
@@ -73,6 +75,11 @@ class SearchResults:
     # Typed words no offer of the recognised needs mentions (they were set aside, not used to
     # empty the results).
     unmatched: tuple[str, ...] = ()
+    # The place read (`near=` or "à Lyon" in the text), this page's distances from it (service
+    # id → km, hosts located at all) and the nearest located host's (search/nearby.py).
+    place: PlaceRead | None = None
+    distances: dict[int, float] = field(default_factory=dict)
+    nearest_km: float | None = None
 
     @property
     def pages(self) -> int:
@@ -305,7 +312,8 @@ def run_search(
 ) -> SearchResults:
     today = params.day or date.today()
     seed = daily_seed(today, fairness.salt)
-    reading = read_query(params.text, vocabulary)
+    text, place = nearby.place_of(params.text, params.near)
+    reading = read_query(text, vocabulary)
     resolution = reading.resolution
     allowed = allowed_offers(snapshot, params.filters, today, fairness)
     word_parts = tuple(part for _word, part in reading.words)
@@ -326,6 +334,8 @@ def run_search(
     page_ids: list[int] = []
     folded: dict[int, int] = {}
     folded_docs: dict[int, int] = {}
+    distances: dict[int, float] = {}
+    nearest: float | None = None
     if hits:
         stale_before = today.toordinal() - fairness.stale_after_days
         ranking = snapshot.ranking(seed, stale_before, fairness.demoted, fairness.confirmed)
@@ -333,8 +343,16 @@ def run_search(
         # Facets and the total count offers; the pages list one entry per host and software.
         folded_docs = fold_twins(groups, hits & twins, twin_keys, ranking) if hits & twins else {}
         start = (page - 1) * params.per_page
-        docnums = page_of(groups, ranking, snapshot.size, start, params.per_page)
         service_ids = snapshot.columns["service_id"]
+        if place is not None and place.place is not None:
+            km = snapshot.distances(place.place.latitude, place.place.longitude)
+            docnums = nearby.page_by_distance(
+                snapshot, groups, ranking, place.place, start, params.per_page
+            )
+            distances = {service_ids[d]: km[d] for d in docnums if km[d] < UNLOCATED_KM}
+            nearest = nearby.nearest_km(snapshot, hits, km)
+        else:
+            docnums = page_of(groups, ranking, snapshot.size, start, params.per_page)
         page_ids = [service_ids[d] for d in docnums]
         folded = {service_ids[d]: folded_docs[d] for d in docnums if d in folded_docs}
     return SearchResults(
@@ -349,4 +367,7 @@ def run_search(
         folded=folded,
         listed=hits.bit_count() - sum(folded_docs.values()) if hits else 0,
         unmatched=unmatched,
+        place=place,
+        distances=distances,
+        nearest_km=nearest,
     )

@@ -43,7 +43,7 @@ TEXT_FIELDS = {
     "body": 1.0,  # descriptions
 }
 # Bumped whenever the schema or the documents change: an index of another version is rebuilt.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 FACETS = (
     "category",
     "software",
@@ -55,6 +55,8 @@ FACETS = (
     "legal_type",
 )
 MULTI_VALUED = ("category", "language")
+NO_PLACE = -(2**31)  # the latitude and longitude columns of an offer whose host is not located
+MICRODEGREES = 1_000_000
 
 
 def _integers() -> fields.COLUMN:
@@ -82,6 +84,11 @@ def build_schema() -> fields.Schema:
         language_set=fields.COLUMN(columns.VarBytesColumn()),
         # service.status.level: "pick one for me" only sends people to healthy offers.
         status=fields.COLUMN(columns.VarBytesColumn()),
+        # Where the host is (directory/geo.py): microdegrees (NO_PLACE when unknown) and how
+        # precise (point, city, country), to order equal fits by distance from a place.
+        latitude=_integers(),
+        longitude=_integers(),
+        located=fields.COLUMN(columns.VarBytesColumn()),
     )
     for name in TEXT_FIELDS:
         for lang in LANGUAGES:

@@ -22,6 +22,8 @@ from rapidfuzz.distance import OSA
 from search import bitmaps
 from search.freshness import Confirmations
 from search.ordering import fair_key
+from search.places import distance_km
+from search.schema import MICRODEGREES, NO_PLACE
 
 # Per-offer values read from the index's columns.
 COLUMNS = (
@@ -34,11 +36,16 @@ COLUMNS = (
     "country",
     "language_set",
     "status",
+    "latitude",
+    "longitude",
+    "located",
 )
-INTEGER_COLUMNS = ("service_id", "org_id", "ends")
+INTEGER_COLUMNS = ("service_id", "org_id", "ends", "latitude", "longitude")
 # Bitmaps of the terms asked most recently (about 10 KB each at 80,000 offers).
 TERM_CACHE_SIZE = 500
 DAY_CACHE_SIZE = 6
+PLACE_CACHE_SIZE = 32  # places asked most recently (8 bytes per offer each)
+UNLOCATED_KM = 1e9  # the distance of an offer whose host is not located (sorts last)
 
 
 class _Recent:
@@ -149,6 +156,7 @@ class Snapshot:
         self._facets: dict[str, dict[str, int]] = {}
         self._lexicons: dict[str, dict[str, list[str]]] = {}
         self._days = _Recent(DAY_CACHE_SIZE)
+        self._distances = _Recent(PLACE_CACHE_SIZE)  # (latitude, longitude) → km per offer
         self._twins: tuple[int, dict[int, tuple[int, str]]] | None = None
 
     def _join_columns(self) -> dict[str, Sequence]:
@@ -277,6 +285,46 @@ class Snapshot:
 
         version = confirmations.version
         return self._per_day(("ranking", seed, stale_before, demoted, version), compute)
+
+    def distances(self, latitude: float, longitude: float) -> Sequence[float]:
+        """Each offer's host's distance in km from a point (UNLOCATED_KM: the host is not
+        located), computed once per distinct host location."""
+
+        def compute() -> Sequence[float]:
+            points = list(zip(self.columns["latitude"], self.columns["longitude"], strict=True))
+            km = {
+                point: UNLOCATED_KM
+                if point[0] == NO_PLACE
+                else distance_km(
+                    latitude, longitude, point[0] / MICRODEGREES, point[1] / MICRODEGREES
+                )
+                for point in set(points)
+            }
+            return array("d", map(km.__getitem__, points))
+
+        key = (latitude, longitude)
+        with self._lock:
+            found = self._distances.get(key)
+        if found is None:
+            found = compute()
+            with self._lock:
+                self._distances.put(key, found)
+        return found
+
+    def nearest_order(self, latitude: float, longitude: float, ranking: Ranking) -> list[int]:
+        """The live offers nearest first (whole kilometres), in the day's fair order between
+        equals: pages of large groups near a place are read off it (once per place and day)."""
+        key = ("nearest", latitude, longitude)
+        with self._lock:
+            found = self._distances.get(key)
+        if found is None or found[0] is not ranking:
+            km, rank = self.distances(latitude, longitude), ranking.rank
+            size = self.size
+            order = sorted(ranking.order, key=lambda d: round(km[d]) * size + rank[d])
+            found = (ranking, order)
+            with self._lock:
+                self._distances.put(key, found)
+        return found[1]
 
     def _per_day(self, key: tuple, compute):
         with self._lock:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, current_app, has_request_context, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -14,11 +16,23 @@ from directory.web.extensions import babel, csrf, limiter, login_manager
 
 LOCALE_COOKIE = "portee_lang"
 
-# A strict policy: no inline script or style, nothing from elsewhere.
+# A strict policy: no inline script or style, nothing from elsewhere (but the map's tiles).
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+CSP_KEY = "portee.csp"
+
+
+def content_security_policy(tiles: str | None) -> str:
+    """The policy, letting images come from the map's tile server (PORTEE_MAP_TILES) too."""
+    parts = urlsplit((tiles or "").replace("{s}", "*"))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return CONTENT_SECURITY_POLICY
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return CONTENT_SECURITY_POLICY.replace(
+        "img-src 'self' data:;", f"img-src 'self' data: {origin};"
+    )
 
 
 def select_locale() -> str:
@@ -35,7 +49,9 @@ def select_locale() -> str:
 
 def _security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault(
+        "Content-Security-Policy", current_app.extensions.get(CSP_KEY, CONTENT_SECURITY_POLICY)
+    )
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
@@ -65,6 +81,7 @@ def init_app(app: Flask) -> None:
         # links are built from PORTEE_BASE_URL, and believing X-Forwarded-Proto would make
         # Flask-WTF compare the Referer with a Host header nginx may not pass on.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=0, x_host=0, x_prefix=0)
+    app.extensions[CSP_KEY] = content_security_policy(app.config["PORTEE_MAP_TILES"])
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -60,6 +60,8 @@ def url_with(**changes) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from directory.web import nearby
+
     app.jinja_env.filters.update(
         localized=localized, country_name=country_name, language_name=language_name, age=age
     )
@@ -69,4 +71,5 @@ def init_app(app: Flask) -> None:
         get_locale=get_locale,
         describe=issue_text.describe,
         unconfirmed_since=unconfirmed_since,
+        near=nearby,
     )

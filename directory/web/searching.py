@@ -11,7 +11,9 @@ from werkzeug.datastructures import MultiDict
 from directory import public
 from directory.db import get_session
 from directory.models import Service
+from directory.web import nearby
 from search import IndexRebuilding, IndexUnavailable, SearchParams, SearchResults, get_search
+from search.nearby import place_of
 from search.phrases import read_filters
 from search.schema import FACETS
 
@@ -40,6 +42,24 @@ class SearchOutcome:
         found += [self.software_by_slug.get(s) for s in sorted(self.results.software)]
         return [entry["name"] for entry in found if entry]
 
+    # -- near a place (search/nearby.py, directory/web/nearby.py) ------------------------------
+    @property
+    def place(self):
+        """The place the search was read as near (`.place` None: unknown), or None."""
+        return self.results.place if self.results else None
+
+    @property
+    def place_part(self) -> str | None:
+        """ "près de Lyon": the place as a part of the reading (None: no known place)."""
+        return nearby.reading_part(self)
+
+    def how_far(self, service: Service) -> str | None:
+        return nearby.how_far(self, service)
+
+    @property
+    def map_points(self) -> list[dict]:
+        return nearby.map_points(service.organization for service in self.services)
+
 
 def params_from(args: MultiDict, fixed: dict[str, str] | None = None) -> SearchParams:
     """Search parameters from query arguments; values that cannot be filters are ignored."""
@@ -60,6 +80,7 @@ def params_from(args: MultiDict, fixed: dict[str, str] | None = None) -> SearchP
         filters=filters,
         page=page,
         per_page=current_app.config["PORTEE_PAGE_SIZE"],
+        near=(args.get("near") or "").strip()[:100],
     )
 
 
@@ -121,4 +142,23 @@ def args_with_filters(args: MultiDict) -> MultiDict | None:
         for value in values:
             if value not in rewritten.getlist(name):
                 rewritten.add(name, value)
+    return rewritten
+
+
+def args_with_place(args: MultiDict) -> MultiDict | None:
+    """The arguments with a place the query names ("pad à Lyon") moved out of `q` into `near`
+    (None: it names none, or `near` is set already). The page redirects there, so the place
+    shows, and is removed, like a filter."""
+    if args.get("near"):
+        return None
+    rest, found = place_of(args.get("q") or "", "")
+    if found is None:
+        return None
+    rewritten = MultiDict(args)
+    rewritten.pop("page", None)
+    if rest:
+        rewritten["q"] = rest
+    else:
+        rewritten.pop("q", None)
+    rewritten["near"] = found.typed
     return rewritten

@@ -11,7 +11,8 @@ from directory.models import Organization, Service
 from directory.web import trustcard
 from directory.web.api import bp
 from directory.web.filters import localized, unconfirmed_since
-from directory.web.searching import args_with_filters, params_from, run
+from directory.web.nearby import place_name
+from directory.web.searching import args_with_filters, args_with_place, params_from, run
 
 
 def _service_json(service: Service) -> dict:
@@ -66,12 +67,47 @@ def _organization_json(organization: Organization) -> dict:
     }
 
 
+def _place_json(outcome) -> dict | None:
+    """The place the search was read as near (`known`: the gazetteer knows it)."""
+    read = outcome.place
+    if read is None:
+        return None
+    place = read.place
+    found = {"typed": read.typed, "known": place is not None}
+    if place is not None:
+        found.update(
+            name=place_name(read),
+            reading=outcome.place_part,  # "near Lyon", as a part of how the query was read
+            kind=place.kind,
+            country=place.country,
+            latitude=place.latitude,
+            longitude=place.longitude,
+            nearest_km=_km(outcome.results.nearest_km),
+        )
+    return found
+
+
+def _distance_json(outcome, service) -> dict:
+    """With a place: how far the host is (km, None if not located) and how precisely."""
+    if outcome.place is None or outcome.place.place is None:
+        return {}
+    return {
+        "distance_km": _km(outcome.results.distances.get(service.id)),
+        "located": service.organization.location_precision,
+    }
+
+
+def _km(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
 @bp.get("/search")
 def search():
     args = MultiDict(request.args)
     for value in request.args.getlist("lang"):
         args.add("language", value)
     args = args_with_filters(args) or args  # the reading shows in `query` and `filters`
+    args = args_with_place(args) or args  # and "à Lyon" in `near`
     outcome = run(params_from(args))
     if outcome.unavailable:
         return jsonify(
@@ -88,9 +124,14 @@ def search():
         per_page=results.per_page,
         # Each host once per software: `other_services_of_host` counts the ones folded under it.
         results=[
-            dict(_service_json(service), other_services_of_host=results.folded.get(service.id, 0))
+            dict(
+                _service_json(service),
+                other_services_of_host=results.folded.get(service.id, 0),
+                **_distance_json(outcome, service),
+            )
             for service in outcome.services
         ],
+        near=_place_json(outcome),
         facets=results.facets,
         # Typed words no offer of the recognised needs mentions: set aside, not used to filter.
         unmatched=list(results.unmatched),

@@ -8,10 +8,16 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 
 from directory import public
 from directory.db import get_session
-from directory.web import LOCALE_COOKIE, filters, trustcard
+from directory.web import LOCALE_COOKIE, filters, nearby, trustcard
 from directory.web.page_cache import cached
 from directory.web.public import bp
-from directory.web.searching import args_with_filters, nobody_offers, params_from, run
+from directory.web.searching import (
+    args_with_filters,
+    args_with_place,
+    nobody_offers,
+    params_from,
+    run,
+)
 from search import SearchParams
 
 ONE_YEAR = 365 * 24 * 3600
@@ -33,6 +39,7 @@ def home():
 @bp.get("/search")
 def search():
     rewritten = args_with_filters(request.args)
+    rewritten = args_with_place(rewritten or request.args) or rewritten  # "à Lyon" → near=Lyon
     if rewritten is not None:  # "une visio sans compte" → q=une visio&registration=none
         return redirect(url_for("public.search", **rewritten.to_dict(flat=False)))
     return cached(
@@ -40,6 +47,17 @@ def search():
             "public/results.html", outcome=run(params_from(request.args)), heading=None
         )
     )
+
+
+@bp.get("/map")
+def hosts_map():
+    """Every public host on a map (progressive: without JavaScript, a list by country)."""
+    countries = sorted(  # by the country's name in the reader's language, "not said" last
+        public.hosts_by_country(get_session()),
+        key=lambda item: (not item[0], filters.country_name(item[0]).casefold()),
+    )
+    points = nearby.map_points(host for _code, hosts in countries for host in hosts)
+    return render_template("public/map.html", countries=countries, points=points)
 
 
 @bp.get("/opensearch.xml")

@@ -1,0 +1,112 @@
+"""What pages say of places: "à 12 km", "en Belgique", the points a map shows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import url_for
+from flask_babel import format_decimal, get_locale, pgettext
+from flask_babel import gettext as _
+
+from directory.geo import COUNTRY, POINT
+from directory.web.filters import country_name
+from search.nearby import NEARBY_KM
+from search.places import place_label
+
+
+def place_name(place_read) -> str:
+    """The place as the reader's language names it ("Belgique"; a town as typed)."""
+    if place_read.place is None:
+        return place_read.typed
+    return place_label(place_read.place, str(get_locale() or "en")[:2])
+
+
+def reading_part(outcome) -> str | None:
+    """The place as one part of how the query was read: "près de Lyon" / "near Lyon" (for the
+    reading's removable parts; removing it is `url_with(near=None)`)."""
+    place = outcome.place
+    if place is None or place.place is None:
+        return None
+    return _("near %(place)s", place=place_name(place))
+
+
+def widened(outcome) -> bool:
+    """The place is known but no located host among the results is within NEARBY_KM."""
+    place = outcome.place
+    if place is None or place.place is None or outcome.results is None:
+        return False
+    nearest = outcome.results.nearest_km
+    return nearest is None or nearest > NEARBY_KM
+
+
+def how_far(outcome, service) -> str | None:
+    """ "à 12 km" / "12 km away", or "en Belgique" when only the host's country is known."""
+    place = outcome.place
+    if place is None or place.place is None:
+        return None
+    organization = service.organization
+    if organization.location_precision == COUNTRY:
+        return in_country(organization.country_code)
+    km = outcome.results.distances.get(service.id)
+    if km is None:
+        return None
+    return _("%(km)s km away", km=format_decimal(round(km)))
+
+
+# French says "au Canada", "aux Pays-Bas", "en Belgique": the countries that take "au" or
+# "aux" (a context of the same message, so English stays "in …").
+MASCULINE = frozenset(
+    [
+        "CA",
+        "LU",
+        "PT",
+        "JP",
+        "BR",
+        "MA",
+        "DK",
+        "GB",
+        "MX",
+        "SN",
+        "CM",
+        "BJ",
+        "TG",
+        "NE",
+        "ML",
+        "BF",
+        "GA",
+        "CG",
+        "LB",
+        "CL",
+        "PE",
+        "VN",
+    ]
+)
+PLURAL = frozenset(("US", "NL"))
+
+
+def in_country(code: str | None) -> str:
+    """ "in Belgium" / "en Belgique", "au Canada", "aux États-Unis"."""
+    name = country_name(code)
+    if code in PLURAL:
+        return pgettext("plural country", "in %(country)s", country=name)
+    if code in MASCULINE:
+        return pgettext("masculine country", "in %(country)s", country=name)
+    return _("in %(country)s", country=name)
+
+
+def map_points(organizations: Iterable) -> list[dict]:
+    """The located hosts (each once) as a map script reads them: name, page, coordinates and
+    whether the point is the host's own or its town's. A country-wide location is no point."""
+    points: dict[int, dict] = {}
+    for organization in organizations:
+        if organization.id in points or organization.location_precision in (None, COUNTRY):
+            continue
+        points[organization.id] = {
+            "name": organization.name,
+            "url": url_for("public.organization", slug=organization.slug),
+            "lat": round(organization.location_latitude, 5),
+            "lon": round(organization.location_longitude, 5),
+            "exact": organization.location_precision == POINT,
+            "town": organization.location_name or "",
+        }
+    return list(points.values())
