@@ -85,3 +85,36 @@ def read_filters(text: str) -> tuple[str, dict[str, tuple[str, ...]]]:
             kept.append(words[index])
             index += 1
     return re.sub(r"\s+", " ", " ".join(kept)).strip(), found
+
+
+# "pour 30 personnes", "for 30 people", "une réunion de 12 participants", "a group of 40": a
+# number is a group size only beside a word that counts people (a street number, "30 rue …",
+# or a year never is).
+_PEOPLE = (
+    r"personnes?|people|persons?|participants?|participantes?|utilisateurs?|utilisatrices?"
+    r"|users?|membres?|members?|invites?|guests?|eleves?|students?|etudiants?|benevoles?"
+    r"|volunteers?|adherents?|salaries?|employees?|collegues?|colleagues?"
+)
+_GROUP = re.compile(
+    rf"(?:\b(?:pour|for|avec|with|de|of|a|entre|jusqu a|up to)\s+)?\b(\d{{1,6}})\s+(?:{_PEOPLE})\b"
+    rf"|\b(?:groupe|group|equipe|team|classe|class)\s+(?:de|of)\s+(\d{{1,6}})\b"
+)
+MAX_GROUP = 100_000
+
+
+def read_group_size(text: str) -> tuple[str, int | None]:
+    """The text without its group size ("pour 30 personnes"), and the size (None: none said)."""
+    words = text.split()
+    folded = [normalize(word) for word in words]
+    joined = " ".join(folded)
+    found = _GROUP.search(joined)
+    if not found:
+        return text, None
+    size = int(found.group(1) or found.group(2))
+    if not 1 <= size <= MAX_GROUP:
+        return text, None
+    # The matched words, counted in the normalised text, are removed from the typed words.
+    first = len(joined[: found.start()].split())
+    count = len(found.group(0).split())
+    kept = words[:first] + words[first + count :]
+    return " ".join(kept), size

@@ -21,11 +21,14 @@ from search.freshness import NO_CONFIRMATIONS, Confirmations
 from search.ordering import daily_seed
 from search.schema import FACETS, LANGUAGES, TEXT_FIELDS, WORD_PATTERN, analyzer
 from search.snapshot import Ranking, Snapshot
-from search.vocabulary import Vocabulary
+from search.vocabulary import Resolution, Vocabulary
 
 SOFTWARE_WEIGHT = 10.0
 CATEGORY_WEIGHT = 6.0
 FUZZY_WEIGHT = 0.5
+# For a large group, an offer usable without an account fits a little better (less than any
+# word of the query: it orders offers that fit equally).
+GUESTS_WEIGHT = 0.25
 MAX_QUERY_LENGTH = 200
 # A group of results holding more than 1/DENSE of the index is paged by walking the day's fair
 # order; a smaller one is sorted on its own.
@@ -53,6 +56,7 @@ class SearchParams:
     page: int = 1
     per_page: int = 20
     day: date | None = None
+    group_size: int | None = None  # "pour 30 personnes" (search/phrases.py)
 
 
 @dataclass
@@ -73,6 +77,13 @@ class SearchResults:
     # Typed words no offer of the recognised needs mentions (they were set aside, not used to
     # empty the results).
     unmatched: tuple[str, ...] = ()
+    # How the text was read: what the catalogue recognised where (and the typos it corrected),
+    # and the words matched as text (filler words dropped).
+    resolution: Resolution = field(default_factory=Resolution)
+    words: tuple[str, ...] = ()
+    # A large group ranks offers usable without an account first (search/match.py's rule).
+    group_size: int | None = None
+    account_free_first: bool = False
 
     @property
     def pages(self) -> int:
@@ -297,28 +308,54 @@ def fold_twins(
     return folded
 
 
+def need_folds(snapshot: Snapshot, needs: Part, hits: int) -> tuple[int, dict[int, tuple]]:
+    """Among results read as needs, the offers to fold: an organization's offers for one need
+    (its Etherpad and its HedgeDoc for "pad"), keyed by (organization, need). An offer meeting
+    several needs counts for the first."""
+    folding = 0
+    keys: dict[int, tuple] = {}
+    for clause in needs:
+        mates, orgs = snapshot.mates(clause.field, clause.text)
+        fresh = mates & hits & ~folding
+        if fresh:
+            folding |= fresh
+            for docnum in bitmaps.docnums(fresh):
+                keys[docnum] = (orgs[docnum], clause.field, clause.text)
+    return folding, keys
+
+
+def need_key(needs: Part) -> str:
+    return ",".join(sorted(f"{clause.field}={clause.text}" for clause in needs))
+
+
 def run_search(
     snapshot: Snapshot,
     vocabulary: Vocabulary,
     params: SearchParams,
     fairness: Fairness = DEFAULT_FAIRNESS,
 ) -> SearchResults:
+    from search.match import LARGE_GROUP  # (search/match.py builds on this module)
+
     today = params.day or date.today()
     seed = daily_seed(today, fairness.salt)
     reading = read_query(params.text, vocabulary)
     resolution = reading.resolution
     allowed = allowed_offers(snapshot, params.filters, today, fairness)
     word_parts = tuple(part for _word, part in reading.words)
+    guests_first = (params.group_size or 0) > LARGE_GROUP
+    ranks: tuple[Part, ...] = ()
+    if guests_first:
+        ranks = ((Clause("registration", "none", GUESTS_WEIGHT),),)
     unmatched: tuple[str, ...] = ()
     if reading.needs is not None:
         # What the catalogue recognised is what is wanted; the other words rank among those
         # offers and never empty a result the needs alone fill.
-        groups = score_groups(snapshot, [reading.needs], allowed, optional=word_parts)
+        groups = score_groups(snapshot, [reading.needs], allowed, optional=word_parts + ranks)
         unmatched = tuple(
             word for word, part in reading.words if not allowed & _part_offers(snapshot, part)
         )
     else:
-        groups = score_groups(snapshot, list(word_parts), allowed)
+        groups = score_groups(snapshot, list(word_parts), allowed, optional=ranks)
     hits = 0
     for offers in groups.values():
         hits |= offers
@@ -328,10 +365,20 @@ def run_search(
     folded_docs: dict[int, int] = {}
     if hits:
         stale_before = today.toordinal() - fairness.stale_after_days
-        ranking = snapshot.ranking(seed, stale_before, fairness.demoted, fairness.confirmed)
-        twins, twin_keys = snapshot.twins()
-        # Facets and the total count offers; the pages list one entry per host and software.
-        folded_docs = fold_twins(groups, hits & twins, twin_keys, ranking) if hits & twins else {}
+        if reading.needs is not None:
+            # One card per organization and need, in an order seeded by the day and the need.
+            needs = reading.needs
+            within = _part_offers(snapshot, needs)
+            ranking = snapshot.need_ranking(
+                seed, need_key(needs), within, stale_before, fairness.demoted, fairness.confirmed
+            )
+            folding, fold_keys = need_folds(snapshot, needs, hits)
+        else:
+            ranking = snapshot.ranking(seed, stale_before, fairness.demoted, fairness.confirmed)
+            twins, fold_keys = snapshot.twins()
+            folding = hits & twins
+        # Facets and the total count offers; the pages list one entry per host and need.
+        folded_docs = fold_twins(groups, folding, fold_keys, ranking) if folding else {}
         start = (page - 1) * params.per_page
         docnums = page_of(groups, ranking, snapshot.size, start, params.per_page)
         service_ids = snapshot.columns["service_id"]
@@ -349,4 +396,8 @@ def run_search(
         folded=folded,
         listed=hits.bit_count() - sum(folded_docs.values()) if hits else 0,
         unmatched=unmatched,
+        resolution=resolution,
+        words=tuple(word for word, _part in reading.words),
+        group_size=params.group_size,
+        account_free_first=guests_first,
     )

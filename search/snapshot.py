@@ -39,6 +39,8 @@ INTEGER_COLUMNS = ("service_id", "org_id", "ends")
 # Bitmaps of the terms asked most recently (about 10 KB each at 80,000 offers).
 TERM_CACHE_SIZE = 500
 DAY_CACHE_SIZE = 6
+# Fair orders of one need's offers (the day's rotation seeded by the need too), most recent.
+NEED_ORDER_CACHE_SIZE = 128
 
 
 class _Recent:
@@ -150,6 +152,8 @@ class Snapshot:
         self._lexicons: dict[str, dict[str, list[str]]] = {}
         self._days = _Recent(DAY_CACHE_SIZE)
         self._twins: tuple[int, dict[int, tuple[int, str]]] | None = None
+        self._need_orders = _Recent(NEED_ORDER_CACHE_SIZE)
+        self._mates: dict[tuple[str, str], tuple[int, dict[int, int]]] = {}
 
     def _join_columns(self) -> dict[str, Sequence]:
         columns: dict[str, Sequence] = {}
@@ -259,17 +263,7 @@ class Snapshot:
         self, seed: str, stale_before: int, demoted: frozenset[int], confirmations: Confirmations
     ) -> Ranking:
         def compute() -> Ranking:
-            key = fair_key(seed, demoted)
-            columns = self.columns
-            org_ids, loads = columns["org_id"], columns["load"]
-            confirmed, service_ids = self.confirmed(confirmations), columns["service_id"]
-            order = sorted(
-                bitmaps.docnums(self.live),
-                key=lambda d: (
-                    *key(org_ids[d], loads[d] == "full", confirmed[d] < stale_before),
-                    service_ids[d],
-                ),
-            )
+            order = self._fair_order(self.live, seed, stale_before, demoted, confirmations)
             rank = [self.size] * self.size
             for position, docnum in enumerate(order):
                 rank[docnum] = position
@@ -277,6 +271,51 @@ class Snapshot:
 
         version = confirmations.version
         return self._per_day(("ranking", seed, stale_before, demoted, version), compute)
+
+    def need_ranking(
+        self,
+        seed: str,
+        need: str,
+        offers: int,
+        stale_before: int,
+        demoted: frozenset[int],
+        confirmations: Confirmations,
+    ) -> Ranking:
+        """The fair order of one need's `offers` (the live offers of a task or software), its
+        rotation seeded by the day and the need: the host first for pads is not also first for
+        polls. Computed the first time the need is asked that day (only its offers are sorted),
+        then kept; `rank` holds the need's offers only."""
+        key = ("need", seed, need, stale_before, demoted, confirmations.version)
+        with self._lock:
+            found = self._need_orders.get(key)
+        if found is None:
+            order = self._fair_order(
+                offers & self.live, f"{seed}:{need}", stale_before, demoted, confirmations
+            )
+            found = Ranking(order, {docnum: position for position, docnum in enumerate(order)})
+            with self._lock:
+                self._need_orders.put(key, found)
+        return found
+
+    def _fair_order(
+        self,
+        offers: int,
+        seed: str,
+        stale_before: int,
+        demoted: frozenset[int],
+        confirmations: Confirmations,
+    ) -> list[int]:
+        key = fair_key(seed, demoted)
+        columns = self.columns
+        org_ids, loads = columns["org_id"], columns["load"]
+        confirmed, service_ids = self.confirmed(confirmations), columns["service_id"]
+        return sorted(
+            bitmaps.docnums(offers),
+            key=lambda d: (
+                *key(org_ids[d], loads[d] == "full", confirmed[d] < stale_before),
+                service_ids[d],
+            ),
+        )
 
     def _per_day(self, key: tuple, compute):
         with self._lock:
@@ -304,6 +343,20 @@ class Snapshot:
         if self._twins is None:  # once per snapshot (two threads may both compute it)
             self._twins = compute()
         return self._twins
+
+    def mates(self, field: str, value: str) -> tuple[int, dict[int, int]]:
+        """The live offers with this facet value (a task, a software) whose organization has
+        more than one of them: their bitmap, and each one's organization. Results show one card
+        per organization and need, the others folded under it. Once per value and snapshot."""
+        found = self._mates.get((field, value))
+        if found is None:
+            org_ids = self.columns["org_id"]
+            by_org: dict[int, list[int]] = {}
+            for docnum in bitmaps.docnums(self.facet(field).get(value, 0) & self.live):
+                by_org.setdefault(org_ids[docnum], []).append(docnum)
+            keys = {d: org for org, docs in by_org.items() if len(docs) > 1 for d in docs}
+            found = self._mates[(field, value)] = (bitmaps.from_docnums(keys, self.size), keys)
+        return found
 
     def organization_count(self) -> int:
         org_ids = self.columns["org_id"]

@@ -22,11 +22,44 @@ MAX_PHRASE_WORDS = 4
 
 
 @dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    targets: frozenset[tuple[str, str]]
+    corrected: str | None = None
+
+
+@dataclass(frozen=True)
 class Resolution:
     software: frozenset[str] = frozenset()
     categories: frozenset[str] = frozenset()
     leftover: tuple[str, ...] = ()  # words the catalogue did not recognise
     recognised: tuple[str, ...] = ()  # the phrases it did, as typed (normalised)
+    # The query word by word, as typed (case folded), and what each recognised phrase covers:
+    # (first word, end, its targets, the catalogue's spelling when it was read as a typo).
+    typed: tuple[str, ...] = ()
+    spans: tuple[Span, ...] = ()
+
+    @property
+    def corrections(self) -> tuple[tuple[str, str], ...]:
+        """(as typed, as the catalogue spells it) for each phrase read as a typo."""
+        return tuple(
+            (" ".join(self.typed[span.start : span.end]), span.corrected)
+            for span in self.spans
+            if span.corrected
+        )
+
+    def without(self, start: int, end: int) -> str:
+        """The query as typed, less the words start…end."""
+        return " ".join(self.typed[:start] + self.typed[end:])
+
+    def corrected(self) -> str:
+        """The query as typed, each typo replaced by what it was read as."""
+        words = list(self.typed)
+        for span in sorted(self.spans, key=lambda s: -s.start):
+            if span.corrected:
+                words[span.start : span.end] = [span.corrected]
+        return " ".join(words)
 
     @property
     def empty(self) -> bool:
@@ -41,6 +74,8 @@ class Vocabulary:
     # word found here is a real word, never "corrected" into another ("gestionnaire" is not a
     # typo of "questionnaire").
     known_words: set[str] = field(default_factory=set)
+    # normalised alias → as the catalogue writes it (to say "did you mean …?")
+    spelling: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_catalog(cls, categories: list[Category], software: list[Software]) -> Vocabulary:
@@ -67,26 +102,30 @@ class Vocabulary:
             key = normalize(word)
             if key:
                 self.entries.setdefault(key, set()).add(target)
+                self.spelling.setdefault(key, word.casefold() if word.isupper() else word)
                 self.known_words.update(key.split())
 
-    def _lookup(self, phrase: str) -> set[tuple[str, str]]:
+    def _lookup(self, phrase: str) -> tuple[set[tuple[str, str]], str | None]:
+        """What the phrase names, and the alias it was read as when it is a typo of one."""
         exact = self.entries.get(phrase) or self.entries.get(_singular(phrase))
         if exact:
-            return exact
+            return exact, None
         allowed = _allowed_edits(phrase)
         if not allowed or all(word in self.known_words for word in phrase.split()):
-            return set()  # too short to forgive a typo, or real words: not a typo
+            return set(), None  # too short to forgive a typo, or real words: not a typo
         matches = process.extract(
             phrase, self.entries.keys(), scorer=OSA.distance, score_cutoff=allowed, limit=None
         )
         if not matches:
-            return set()
+            return set(), None
         best = min(distance for _key, distance, _index in matches)
         found: set[tuple[str, str]] = set()
+        keys = []
         for key, distance, _index in matches:
             if distance == best and _allowed_edits(key) >= distance:
                 found |= self.entries[key]
-        return found
+                keys.append(key)
+        return found, (self.spelling.get(min(keys), min(keys)) if keys else None)
 
     def resolve(self, text: str) -> Resolution:
         typed, words = _words(text)
@@ -94,15 +133,17 @@ class Vocabulary:
         categories: set[str] = set()
         leftover: list[str] = []
         recognised: list[str] = []
+        spans: list[Span] = []
         index = 0
         while index < len(words):
             for size in range(min(MAX_PHRASE_WORDS, len(words) - index), 0, -1):
                 phrase = " ".join(words[index : index + size])
-                targets = self._lookup(phrase)
+                targets, corrected = self._lookup(phrase)
                 if targets:
                     for kind, slug in targets:
                         (software if kind == "software" else categories).add(slug)
                     recognised.append(phrase)
+                    spans.append(Span(index, index + size, frozenset(targets), corrected))
                     index += size
                     break
             else:
@@ -111,7 +152,12 @@ class Vocabulary:
                 leftover.append(typed[index])
                 index += 1
         return Resolution(
-            frozenset(software), frozenset(categories), tuple(leftover), tuple(recognised)
+            frozenset(software),
+            frozenset(categories),
+            tuple(leftover),
+            tuple(recognised),
+            tuple(typed),
+            tuple(spans),
         )
 
 
