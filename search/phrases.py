@@ -12,6 +12,22 @@ import re
 
 from directory.catalog import normalize
 
+# Words that say how someone asks, not what they want ("je cherche une alternative à …",
+# "I'd like something instead of …"): dropped before the rest is matched as text. The analyzers
+# already drop each language's stop words.
+FILLER_WORDS = frozenset(
+    (
+        # French
+        "je", "j", "voudrais", "veux", "cherche", "recherche", "cherchons", "besoin", "aimerais",
+        "souhaite", "trouver", "remplacer", "remplace", "remplacement", "alternative",
+        "alternatives", "equivalent", "équivalent", "comme", "autre", "outil", "logiciel",
+        "quelque", "chose", "truc",
+        # English
+        "i", "i'd", "want", "wanted", "would", "like", "looking", "need", "needs", "find",
+        "replace", "replacement", "instead", "similar", "something", "tool", "software",
+    )
+)  # fmt: skip
+
 # Normalised phrase → (facet, value). Longer phrases are read first.
 FILTER_PHRASES: dict[str, tuple[str, str]] = {
     # registration: none (no account needed)
@@ -20,6 +36,8 @@ FILTER_PHRASES: dict[str, tuple[str, str]] = {
     "sans creer de compte": ("registration", "none"),
     "sans avoir de compte": ("registration", "none"),
     "pas besoin de compte": ("registration", "none"),
+    "en libre acces": ("registration", "none"),
+    "libre acces": ("registration", "none"),
     "no account": ("registration", "none"),
     "without an account": ("registration", "none"),
     "without account": ("registration", "none"),

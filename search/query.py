@@ -19,6 +19,7 @@ from datetime import date
 from search import bitmaps
 from search.freshness import NO_CONFIRMATIONS, Confirmations
 from search.ordering import daily_seed
+from search.phrases import FILLER_WORDS
 from search.schema import FACETS, LANGUAGES, TEXT_FIELDS, WORD_PATTERN, analyzer
 from search.snapshot import Ranking, Snapshot
 from search.vocabulary import Resolution, Vocabulary
@@ -123,23 +124,6 @@ def _word_part(word: str) -> Part | None:
     return tuple(clauses)
 
 
-# Words that say how someone asks, not what they want ("je cherche une alternative à …",
-# "I'd like something instead of …"): dropped before the rest is matched as text. The analyzers
-# already drop each language's stop words.
-FILLER_WORDS = frozenset(
-    (
-        # French
-        "je", "j", "voudrais", "veux", "cherche", "recherche", "cherchons", "besoin", "aimerais",
-        "souhaite", "trouver", "remplacer", "remplace", "remplacement", "alternative",
-        "alternatives", "equivalent", "équivalent", "comme", "autre", "outil", "logiciel",
-        "quelque", "chose", "truc",
-        # English
-        "i", "i'd", "want", "wanted", "would", "like", "looking", "need", "needs", "find",
-        "replace", "replacement", "instead", "similar", "something", "tool", "software",
-    )
-)  # fmt: skip
-
-
 @dataclass(frozen=True)
 class Reading:
     """A query as Portée reads it: the needs the catalogue recognised (one part: software and
@@ -148,6 +132,8 @@ class Reading:
     needs: Part | None
     words: tuple[tuple[str, Part], ...]
     resolution: object
+    # One part per need as typed ("pad": Etherpad or any collaborative writing tool).
+    need_groups: tuple[Part, ...] = ()
 
 
 def read_query(text: str, vocabulary: Vocabulary) -> Reading:
@@ -163,7 +149,12 @@ def read_query(text: str, vocabulary: Vocabulary) -> Reading:
         part = _word_part(word)
         if part is not None:
             words.append((word, part))
-    return Reading(tuple(catalog) if catalog else None, tuple(words), resolution)
+    weights = {"software": SOFTWARE_WEIGHT, "category": CATEGORY_WEIGHT}
+    need_groups = tuple(
+        tuple(Clause(kind, slug, weights[kind]) for kind, slug in sorted(span.targets))
+        for span in resolution.spans
+    )
+    return Reading(tuple(catalog) if catalog else None, tuple(words), resolution, need_groups)
 
 
 def _part_offers(snapshot: Snapshot, part: Part) -> int:
@@ -308,19 +299,22 @@ def fold_twins(
     return folded
 
 
-def need_folds(snapshot: Snapshot, needs: Part, hits: int) -> tuple[int, dict[int, tuple]]:
+def need_folds(
+    snapshot: Snapshot, needs: tuple[Part, ...], hits: int
+) -> tuple[int, dict[int, tuple]]:
     """Among results read as needs, the offers to fold: an organization's offers for one need
     (its Etherpad and its HedgeDoc for "pad"), keyed by (organization, need). An offer meeting
     several needs counts for the first."""
     folding = 0
     keys: dict[int, tuple] = {}
-    for clause in needs:
-        mates, orgs = snapshot.mates(clause.field, clause.text)
+    for need in needs:
+        key = need_key(need)
+        mates, orgs = snapshot.mates(key, _part_offers(snapshot, need))
         fresh = mates & hits & ~folding
         if fresh:
             folding |= fresh
             for docnum in bitmaps.docnums(fresh):
-                keys[docnum] = (orgs[docnum], clause.field, clause.text)
+                keys[docnum] = (orgs[docnum], key)
     return folding, keys
 
 
@@ -372,7 +366,7 @@ def run_search(
             ranking = snapshot.need_ranking(
                 seed, need_key(needs), within, stale_before, fairness.demoted, fairness.confirmed
             )
-            folding, fold_keys = need_folds(snapshot, needs, hits)
+            folding, fold_keys = need_folds(snapshot, reading.need_groups, hits)
         else:
             ranking = snapshot.ranking(seed, stale_before, fairness.demoted, fairness.confirmed)
             twins, fold_keys = snapshot.twins()

@@ -153,7 +153,7 @@ class Snapshot:
         self._days = _Recent(DAY_CACHE_SIZE)
         self._twins: tuple[int, dict[int, tuple[int, str]]] | None = None
         self._need_orders = _Recent(NEED_ORDER_CACHE_SIZE)
-        self._mates: dict[tuple[str, str], tuple[int, dict[int, int]]] = {}
+        self._mates = _Recent(NEED_ORDER_CACHE_SIZE)
 
     def _join_columns(self) -> dict[str, Sequence]:
         columns: dict[str, Sequence] = {}
@@ -344,18 +344,22 @@ class Snapshot:
             self._twins = compute()
         return self._twins
 
-    def mates(self, field: str, value: str) -> tuple[int, dict[int, int]]:
-        """The live offers with this facet value (a task, a software) whose organization has
-        more than one of them: their bitmap, and each one's organization. Results show one card
-        per organization and need, the others folded under it. Once per value and snapshot."""
-        found = self._mates.get((field, value))
+    def mates(self, need: str, offers: int) -> tuple[int, dict[int, int]]:
+        """Of one need's `offers` (a task, a software: always the same offers for one `need`
+        key), the live ones whose organization has more than one: their bitmap, and each one's
+        organization. Results show one card per organization and need, the others folded under
+        it. Once per need and snapshot."""
+        with self._lock:
+            found = self._mates.get(need)
         if found is None:
             org_ids = self.columns["org_id"]
             by_org: dict[int, list[int]] = {}
-            for docnum in bitmaps.docnums(self.facet(field).get(value, 0) & self.live):
+            for docnum in bitmaps.docnums(offers & self.live):
                 by_org.setdefault(org_ids[docnum], []).append(docnum)
             keys = {d: org for org, docs in by_org.items() if len(docs) > 1 for d in docs}
-            found = self._mates[(field, value)] = (bitmaps.from_docnums(keys, self.size), keys)
+            found = (bitmaps.from_docnums(keys, self.size), keys)
+            with self._lock:
+                self._mates.put(need, found)
         return found
 
     def organization_count(self) -> int:

@@ -17,6 +17,7 @@ from rapidfuzz.distance import OSA
 
 from directory.catalog import WORD_SEPARATORS, normalize
 from directory.models import Category, Software
+from search.phrases import FILLER_WORDS
 
 MAX_PHRASE_WORDS = 4
 
@@ -50,8 +51,20 @@ class Resolution:
         )
 
     def without(self, start: int, end: int) -> str:
-        """The query as typed, less the words start…end."""
-        return " ".join(self.typed[:start] + self.typed[end:])
+        """The query as typed, less the words start…end ("" when only words of how people ask
+        are left: "une visio" without "visio" is every offer)."""
+        rest = self.typed[:start] + self.typed[end:]
+        if all(_known_asking(normalize(word)) for word in rest):
+            return ""
+        return " ".join(rest)
+
+    def without_word(self, word: str) -> str:
+        """The query as typed, less the first word that is (or holds) `word`."""
+        folded = word.casefold()
+        for index, typed in enumerate(self.typed):
+            if typed == folded or folded in typed:
+                return self.without(index, index + 1)
+        return self.without(0, 0)
 
     def corrected(self) -> str:
         """The query as typed, each typo replaced by what it was read as."""
@@ -111,7 +124,7 @@ class Vocabulary:
         if exact:
             return exact, None
         allowed = _allowed_edits(phrase)
-        if not allowed or all(word in self.known_words for word in phrase.split()):
+        if not allowed or all(_known(word, self.known_words) for word in phrase.split()):
             return set(), None  # too short to forgive a typo, or real words: not a typo
         matches = process.extract(
             phrase, self.entries.keys(), scorer=OSA.distance, score_cutoff=allowed, limit=None
@@ -134,10 +147,15 @@ class Vocabulary:
         leftover: list[str] = []
         recognised: list[str] = []
         spans: list[Span] = []
+        # "je recherche une visio": a word of how people ask that is also an alias ("recherche",
+        # a search engine) names something only when nothing else is asked.
+        asking = any(word not in FILLER_WORDS and word not in STOP_WORDS for word in words)
         index = 0
         while index < len(words):
             for size in range(min(MAX_PHRASE_WORDS, len(words) - index), 0, -1):
                 phrase = " ".join(words[index : index + size])
+                if asking and all(word in FILLER_WORDS for word in phrase.split()):
+                    continue
                 targets, corrected = self._lookup(phrase)
                 if targets:
                     for kind, slug in targets:
@@ -170,6 +188,24 @@ def _words(text: str) -> tuple[list[str], list[str]]:
             typed.append(word)
             folded.append(piece)
     return typed, folded
+
+
+def _known_asking(phrase: str) -> bool:
+    return all(word in FILLER_WORDS or word in STOP_WORDS for word in phrase.split())
+
+
+def _known(word: str, known_words: set[str]) -> bool:
+    """A word of the catalogue, or of how people ask ("je cherche", "instead of")."""
+    return word in known_words or word in FILLER_WORDS or word in STOP_WORDS
+
+
+# Short words of either language that never name anything (their typos neither).
+STOP_WORDS = frozenset(
+    (
+        "a", "an", "the", "of", "for", "to", "in", "on", "with", "my", "our",
+        "un", "une", "le", "la", "les", "de", "des", "du", "pour", "avec", "mon", "ma", "mes",
+    )
+)  # fmt: skip
 
 
 def _singular(phrase: str) -> str:

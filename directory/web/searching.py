@@ -208,7 +208,7 @@ def reading_chips(outcome: SearchOutcome, fixed: tuple[str, ...] = ()) -> list[C
             Chip(
                 "word",
                 f"“{word}”",
-                url_with(q=_without_word(resolution.typed, word) or None, page=None),
+                url_with(q=resolution.without_word(word) or None, page=None),
                 {"word": word, "matched": word not in results.unmatched},
             )
         )
@@ -240,16 +240,6 @@ def reading_chips(outcome: SearchOutcome, fixed: tuple[str, ...] = ()) -> list[C
             Chip("place", _("near %(place)s", place=place), url_with(near=None, page=None))
         )
     return chips
-
-
-def _without_word(typed: tuple[str, ...], word: str) -> str:
-    words = list(typed)
-    folded = word.casefold()
-    for index, typed_word in enumerate(words):
-        if typed_word == folded or folded in typed_word:
-            del words[index]
-            break
-    return " ".join(words)
 
 
 def corrected_query(outcome: SearchOutcome) -> str | None:
@@ -347,7 +337,7 @@ def ways_out(outcome: SearchOutcome, fixed: tuple[str, ...] = ()) -> list[Way]:
                     href = url_with(q=rest_text or None, category=category, page=None)
                     ways.append(Way(label, found, href))
     for word in results.words[:3]:
-        rest_text = _without_word(resolution.typed, word)
+        rest_text = resolution.without_word(word)
         found = count(rest_text, filters)
         if found:
             href = url_with(q=rest_text or None, page=None)
