@@ -35,15 +35,6 @@ class SearchOutcome:
     categories_by_slug: dict = field(default_factory=dict)
     software_by_slug: dict = field(default_factory=dict)
 
-    @property
-    def needs(self) -> list[dict]:
-        """The names ({lang: name}) of the tasks and software the query was read as."""
-        if self.results is None:
-            return []
-        found = [self.categories_by_slug.get(s) for s in sorted(self.results.categories)]
-        found += [self.software_by_slug.get(s) for s in sorted(self.results.software)]
-        return [entry["name"] for entry in found if entry]
-
     def chips(self, fixed: tuple[str, ...] = ()) -> list[Chip]:
         return reading_chips(self, fixed)
 
