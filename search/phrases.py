@@ -81,7 +81,10 @@ FILTER_PHRASES: dict[str, tuple[str, str]] = {
     "en breton": ("language", "br"),
     "in breton": ("language", "br"),
 }
-_BY_LENGTH = sorted(FILTER_PHRASES, key=lambda phrase: -len(phrase.split()))
+# First word → the phrases starting with it, longest first (one dictionary look-up per word).
+_BY_FIRST_WORD: dict[str, list[tuple[str, int]]] = {}
+for _phrase in sorted(FILTER_PHRASES, key=lambda phrase: -len(phrase.split())):
+    _BY_FIRST_WORD.setdefault(_phrase.split()[0], []).append((_phrase, len(_phrase.split())))
 
 
 def read_filters(text: str) -> tuple[str, dict[str, tuple[str, ...]]]:
@@ -92,8 +95,7 @@ def read_filters(text: str) -> tuple[str, dict[str, tuple[str, ...]]]:
     index = 0
     kept: list[str] = []
     while index < len(words):
-        for phrase in _BY_LENGTH:
-            size = len(phrase.split())
+        for phrase, size in _BY_FIRST_WORD.get(folded[index], ()):
             if " ".join(folded[index : index + size]) == phrase:
                 facet, value = FILTER_PHRASES[phrase]
                 found[facet] = tuple(dict.fromkeys((*found.get(facet, ()), value)))
