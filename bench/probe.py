@@ -36,7 +36,7 @@ def main(argv: list[str]) -> None:
     queries = QUICK if "--quick" in argv else QUERIES
     client = app.test_client()
     for query in queries:
-        response = client.get(query.url())
+        response = client.get(query.url(), follow_redirects=True)
         if response.status_code != 200:
             raise SystemExit(f"{query.url()}: {response.status_code}")
     get_database(app).engine.dispose()

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 @dataclass(frozen=True)
 class Query:
-    kind: str  # word, typo, task-fr, task-en, text, filter, facets, paging
+    kind: str  # word, typo, task-fr, task-en, text, filter, facets, paging, sentence
     text: str = ""
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
     page: int = 1
@@ -33,6 +33,20 @@ class Query:
         if self.page > 1:
             args.append(("page", str(self.page)))
         return "/search" + ("?" + urlencode(args) if args else "")
+
+    def params(self, per_page: int):
+        """The search layer's parameters, read as the site reads the query: its filter phrases
+        ("sans compte") and group size ("pour 30 personnes") become filters and a group size
+        (the page redirects to them)."""
+        from search import SearchParams
+        from search.phrases import read_filters, read_group_size
+
+        text, found = read_filters(self.text)
+        text, group_size = read_group_size(text)
+        filters = dict(self.filters)
+        for name, values in found.items():
+            filters[name] = tuple(dict.fromkeys((*filters.get(name, ()), *values)))
+        return SearchParams(text, filters, self.page, per_page, group_size=group_size)
 
 
 def _q(kind: str, text: str = "", page: int = 1, **filters: str) -> Query:
@@ -76,8 +90,66 @@ QUERIES: list[Query] = [
     # Paging.
     _q("paging", "etherpad", page=2), _q("paging", "cloud", page=3), _q("paging", "pad", page=5),
     _q("paging", "", page=10),
+    # Sentences people type: filler words, brand names, filter phrases, group sizes, software
+    # nobody offers and empty readings (their pages propose the nearest non-empty ones).
+    _q("sentence", "je voudrais remplacer Skype"), _q("sentence", "alternative à Doodle"),
+    _q("sentence", "instead of Google Docs"), _q("sentence", "une visio sans compte"),
+    _q("sentence", "video calls without an account"), _q("sentence", "gratuit"),
+    _q("sentence", "sondage en anglais"), _q("sentence", "visio pour 30 personnes"),
+    _q("sentence", "je cherche un gestionnaire de mots de passe"),
+    _q("sentence", "something like Trello"), _q("sentence", "remplacer Dropbox gratuit"),
+    _q("sentence", "zulip"), _q("sentence", "forum payant en breton"),
 ]
 # fmt: on
+
+# Cold queries: words never asked before in the process, each asked once after an index change
+# (the first query of a new word pays for its postings, its fuzzy neighbours and its need's fair
+# order of the day; later ones hit the caches).
+COLD: list[Query] = [
+    _q("cold", text)
+    for text in (
+        "je voudrais remplacer Skype pour la chorale",
+        "outil de sondage pour notre club de randonnée",
+        "un forum pour les parents d'élèves",
+        "alternative à Trello pour une coopérative agricole",
+        "partager des photos de vacances en famille",
+        "wiki pour la documentation du fablab",
+        "calendrier partagé pour la ludothèque",
+        "instead of Dropbox for our choir",
+        "video meeting for the allotment society",
+        "kanban for a volunteer fire brigade",
+        "newsletter for a bicycle repair workshop",
+        "pastebin chiffré pour développeurs",
+        "messagerie pour une amicale de pêcheurs",
+        "blog pour une bibliothèque municipale",
+        "mind map for brainstorming with pupils",
+        "formulaire d'inscription pour un tournoi de pétanque",
+        "raccourcisseur de liens pour une radio associative",
+        "gestion de projet pour un théâtre amateur",
+        "tableau blanc pour des cours de dessin",
+        "dépenses partagées pour une colocation",
+        "carte personnalisée des jardins partagés",
+        "lecteur rss pour la veille juridique",
+        "moteur de recherche sans pistage",
+        "traduction de documents administratifs",
+        "hébergement de site pour une épicerie solidaire",
+        "cloud for a housing cooperative",
+        "sondage de dates pour l'assemblée générale",
+        "visio pour 25 personnes sans compte",
+        "webinar for 60 people in English",
+        "agenda for a climbing club",
+        "calendrié partagé syndicat",
+        "sondagge chorale",
+        "nexcluod famille",
+        "visoi parents",
+        "écriture collaborative scénario",
+        "streaming musical fanfare",
+        "événement kermesse école",
+        "signets recettes cuisine",
+        "vpn cybercafé",
+        "forge logicielle hackerspace",
+    )
+]
 
 # A smaller mix for --quick (CI smoke): one of each kind, and then some.
 QUICK = [q for i, q in enumerate(QUERIES) if i % 4 == 0]

@@ -12,6 +12,22 @@ import re
 
 from directory.catalog import normalize
 
+# Words that say how someone asks, not what they want ("je cherche une alternative à …",
+# "I'd like something instead of …"): dropped before the rest is matched as text. The analyzers
+# already drop each language's stop words.
+FILLER_WORDS = frozenset(
+    (
+        # French
+        "je", "j", "voudrais", "veux", "cherche", "recherche", "cherchons", "besoin", "aimerais",
+        "souhaite", "trouver", "remplacer", "remplace", "remplacement", "alternative",
+        "alternatives", "equivalent", "équivalent", "comme", "autre", "outil", "logiciel",
+        "quelque", "chose", "truc",
+        # English
+        "i", "i'd", "want", "wanted", "would", "like", "looking", "need", "needs", "find",
+        "replace", "replacement", "instead", "similar", "something", "tool", "software",
+    )
+)  # fmt: skip
+
 # Normalised phrase → (facet, value). Longer phrases are read first.
 FILTER_PHRASES: dict[str, tuple[str, str]] = {
     # registration: none (no account needed)
@@ -20,6 +36,8 @@ FILTER_PHRASES: dict[str, tuple[str, str]] = {
     "sans creer de compte": ("registration", "none"),
     "sans avoir de compte": ("registration", "none"),
     "pas besoin de compte": ("registration", "none"),
+    "en libre acces": ("registration", "none"),
+    "libre acces": ("registration", "none"),
     "no account": ("registration", "none"),
     "without an account": ("registration", "none"),
     "without account": ("registration", "none"),
@@ -63,7 +81,10 @@ FILTER_PHRASES: dict[str, tuple[str, str]] = {
     "en breton": ("language", "br"),
     "in breton": ("language", "br"),
 }
-_BY_LENGTH = sorted(FILTER_PHRASES, key=lambda phrase: -len(phrase.split()))
+# First word → the phrases starting with it, longest first (one dictionary look-up per word).
+_BY_FIRST_WORD: dict[str, list[tuple[str, int]]] = {}
+for _phrase in sorted(FILTER_PHRASES, key=lambda phrase: -len(phrase.split())):
+    _BY_FIRST_WORD.setdefault(_phrase.split()[0], []).append((_phrase, len(_phrase.split())))
 
 
 def read_filters(text: str) -> tuple[str, dict[str, tuple[str, ...]]]:
@@ -74,8 +95,7 @@ def read_filters(text: str) -> tuple[str, dict[str, tuple[str, ...]]]:
     index = 0
     kept: list[str] = []
     while index < len(words):
-        for phrase in _BY_LENGTH:
-            size = len(phrase.split())
+        for phrase, size in _BY_FIRST_WORD.get(folded[index], ()):
             if " ".join(folded[index : index + size]) == phrase:
                 facet, value = FILTER_PHRASES[phrase]
                 found[facet] = tuple(dict.fromkeys((*found.get(facet, ()), value)))
@@ -85,3 +105,36 @@ def read_filters(text: str) -> tuple[str, dict[str, tuple[str, ...]]]:
             kept.append(words[index])
             index += 1
     return re.sub(r"\s+", " ", " ".join(kept)).strip(), found
+
+
+# "pour 30 personnes", "for 30 people", "une réunion de 12 participants", "a group of 40": a
+# number is a group size only beside a word that counts people (a street number, "30 rue …",
+# or a year never is).
+_PEOPLE = (
+    r"personnes?|people|persons?|participants?|participantes?|utilisateurs?|utilisatrices?"
+    r"|users?|membres?|members?|invites?|guests?|eleves?|students?|etudiants?|benevoles?"
+    r"|volunteers?|adherents?|salaries?|employees?|collegues?|colleagues?"
+)
+_GROUP = re.compile(
+    rf"(?:\b(?:pour|for|avec|with|de|of|a|entre|jusqu a|up to)\s+)?\b(\d{{1,6}})\s+(?:{_PEOPLE})\b"
+    rf"|\b(?:groupe|group|equipe|team|classe|class)\s+(?:de|of)\s+(\d{{1,6}})\b"
+)
+MAX_GROUP = 100_000
+
+
+def read_group_size(text: str) -> tuple[str, int | None]:
+    """The text without its group size ("pour 30 personnes"), and the size (None: none said)."""
+    words = text.split()
+    folded = [normalize(word) for word in words]
+    joined = " ".join(folded)
+    found = _GROUP.search(joined)
+    if not found:
+        return text, None
+    size = int(found.group(1) or found.group(2))
+    if not 1 <= size <= MAX_GROUP:
+        return text, None
+    # The matched words, counted in the normalised text, are removed from the typed words.
+    first = len(joined[: found.start()].split())
+    count = len(found.group(0).split())
+    kept = words[:first] + words[first + count :]
+    return " ".join(kept), size

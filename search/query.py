@@ -20,13 +20,17 @@ from search import bitmaps, nearby
 from search.freshness import NO_CONFIRMATIONS, Confirmations
 from search.nearby import PlaceRead
 from search.ordering import daily_seed
+from search.phrases import FILLER_WORDS
 from search.schema import FACETS, LANGUAGES, TEXT_FIELDS, WORD_PATTERN, analyzer
 from search.snapshot import UNLOCATED_KM, Ranking, Snapshot
-from search.vocabulary import Vocabulary
+from search.vocabulary import Resolution, Vocabulary
 
 SOFTWARE_WEIGHT = 10.0
 CATEGORY_WEIGHT = 6.0
 FUZZY_WEIGHT = 0.5
+# For a large group, an offer usable without an account fits a little better (less than any
+# word of the query: it orders offers that fit equally).
+GUESTS_WEIGHT = 0.25
 MAX_QUERY_LENGTH = 200
 # A group of results holding more than 1/DENSE of the index is paged by walking the day's fair
 # order; a smaller one is sorted on its own.
@@ -55,6 +59,7 @@ class SearchParams:
     per_page: int = 20
     day: date | None = None
     near: str = ""  # a place name: equal fits nearest first (search/nearby.py)
+    group_size: int | None = None  # "pour 30 personnes" (search/phrases.py)
 
 
 @dataclass
@@ -80,6 +85,13 @@ class SearchResults:
     place: PlaceRead | None = None
     distances: dict[int, float] = field(default_factory=dict)
     nearest_km: float | None = None
+    # How the text was read: what the catalogue recognised where (and the typos it corrected),
+    # and the words matched as text (filler words dropped).
+    resolution: Resolution = field(default_factory=Resolution)
+    words: tuple[str, ...] = ()
+    # A large group ranks offers usable without an account first (search/match.py's rule).
+    group_size: int | None = None
+    account_free_first: bool = False
 
     @property
     def pages(self) -> int:
@@ -119,23 +131,6 @@ def _word_part(word: str) -> Part | None:
     return tuple(clauses)
 
 
-# Words that say how someone asks, not what they want ("je cherche une alternative à …",
-# "I'd like something instead of …"): dropped before the rest is matched as text. The analyzers
-# already drop each language's stop words.
-FILLER_WORDS = frozenset(
-    (
-        # French
-        "je", "j", "voudrais", "veux", "cherche", "recherche", "cherchons", "besoin", "aimerais",
-        "souhaite", "trouver", "remplacer", "remplace", "remplacement", "alternative",
-        "alternatives", "equivalent", "équivalent", "comme", "autre", "outil", "logiciel",
-        "quelque", "chose", "truc",
-        # English
-        "i", "i'd", "want", "wanted", "would", "like", "looking", "need", "needs", "find",
-        "replace", "replacement", "instead", "similar", "something", "tool", "software",
-    )
-)  # fmt: skip
-
-
 @dataclass(frozen=True)
 class Reading:
     """A query as Portée reads it: the needs the catalogue recognised (one part: software and
@@ -144,6 +139,8 @@ class Reading:
     needs: Part | None
     words: tuple[tuple[str, Part], ...]
     resolution: object
+    # One part per need as typed ("pad": Etherpad or any collaborative writing tool).
+    need_groups: tuple[Part, ...] = ()
 
 
 def read_query(text: str, vocabulary: Vocabulary) -> Reading:
@@ -159,7 +156,12 @@ def read_query(text: str, vocabulary: Vocabulary) -> Reading:
         part = _word_part(word)
         if part is not None:
             words.append((word, part))
-    return Reading(tuple(catalog) if catalog else None, tuple(words), resolution)
+    weights = {"software": SOFTWARE_WEIGHT, "category": CATEGORY_WEIGHT}
+    need_groups = tuple(
+        tuple(Clause(kind, slug, weights[kind]) for kind, slug in sorted(span.targets))
+        for span in resolution.spans
+    )
+    return Reading(tuple(catalog) if catalog else None, tuple(words), resolution, need_groups)
 
 
 def _part_offers(snapshot: Snapshot, part: Part) -> int:
@@ -304,12 +306,37 @@ def fold_twins(
     return folded
 
 
+def need_folds(
+    snapshot: Snapshot, needs: tuple[Part, ...], hits: int
+) -> tuple[int, dict[int, tuple]]:
+    """Among results read as needs, the offers to fold: an organization's offers for one need
+    (its Etherpad and its HedgeDoc for "pad"), keyed by (organization, need). An offer meeting
+    several needs counts for the first."""
+    folding = 0
+    keys: dict[int, tuple] = {}
+    for need in needs:
+        key = need_key(need)
+        mates, orgs = snapshot.mates(key, _part_offers(snapshot, need))
+        fresh = mates & hits & ~folding
+        if fresh:
+            folding |= fresh
+            for docnum in bitmaps.docnums(fresh):
+                keys[docnum] = (orgs[docnum], key)
+    return folding, keys
+
+
+def need_key(needs: Part) -> str:
+    return ",".join(sorted(f"{clause.field}={clause.text}" for clause in needs))
+
+
 def run_search(
     snapshot: Snapshot,
     vocabulary: Vocabulary,
     params: SearchParams,
     fairness: Fairness = DEFAULT_FAIRNESS,
 ) -> SearchResults:
+    from search.match import LARGE_GROUP  # (search/match.py builds on this module)
+
     today = params.day or date.today()
     seed = daily_seed(today, fairness.salt)
     text, place = nearby.place_of(params.text, params.near)
@@ -317,16 +344,20 @@ def run_search(
     resolution = reading.resolution
     allowed = allowed_offers(snapshot, params.filters, today, fairness)
     word_parts = tuple(part for _word, part in reading.words)
+    guests_first = (params.group_size or 0) > LARGE_GROUP
+    ranks: tuple[Part, ...] = ()
+    if guests_first:
+        ranks = ((Clause("registration", "none", GUESTS_WEIGHT),),)
     unmatched: tuple[str, ...] = ()
     if reading.needs is not None:
         # What the catalogue recognised is what is wanted; the other words rank among those
         # offers and never empty a result the needs alone fill.
-        groups = score_groups(snapshot, [reading.needs], allowed, optional=word_parts)
+        groups = score_groups(snapshot, [reading.needs], allowed, optional=word_parts + ranks)
         unmatched = tuple(
             word for word, part in reading.words if not allowed & _part_offers(snapshot, part)
         )
     else:
-        groups = score_groups(snapshot, list(word_parts), allowed)
+        groups = score_groups(snapshot, list(word_parts), allowed, optional=ranks)
     hits = 0
     for offers in groups.values():
         hits |= offers
@@ -338,10 +369,20 @@ def run_search(
     nearest: float | None = None
     if hits:
         stale_before = today.toordinal() - fairness.stale_after_days
-        ranking = snapshot.ranking(seed, stale_before, fairness.demoted, fairness.confirmed)
-        twins, twin_keys = snapshot.twins()
-        # Facets and the total count offers; the pages list one entry per host and software.
-        folded_docs = fold_twins(groups, hits & twins, twin_keys, ranking) if hits & twins else {}
+        if reading.needs is not None:
+            # One card per organization and need, in an order seeded by the day and the need.
+            needs = reading.needs
+            within = _part_offers(snapshot, needs)
+            ranking = snapshot.need_ranking(
+                seed, need_key(needs), within, stale_before, fairness.demoted, fairness.confirmed
+            )
+            folding, fold_keys = need_folds(snapshot, reading.need_groups, hits)
+        else:
+            ranking = snapshot.ranking(seed, stale_before, fairness.demoted, fairness.confirmed)
+            twins, fold_keys = snapshot.twins()
+            folding = hits & twins
+        # Facets and the total count offers; the pages list one entry per host and need.
+        folded_docs = fold_twins(groups, folding, fold_keys, ranking) if folding else {}
         start = (page - 1) * params.per_page
         service_ids = snapshot.columns["service_id"]
         if place is not None and place.place is not None:
@@ -370,4 +411,8 @@ def run_search(
         place=place,
         distances=distances,
         nearest_km=nearest,
+        resolution=resolution,
+        words=tuple(word for word, _part in reading.words),
+        group_size=params.group_size,
+        account_free_first=guests_first,
     )

@@ -46,6 +46,8 @@ TERM_CACHE_SIZE = 500
 DAY_CACHE_SIZE = 6
 PLACE_CACHE_SIZE = 32  # places asked most recently (8 bytes per offer each)
 UNLOCATED_KM = 1e9  # the distance of an offer whose host is not located (sorts last)
+# Fair orders of one need's offers (the day's rotation seeded by the need too), most recent.
+NEED_ORDER_CACHE_SIZE = 128
 
 
 class _Recent:
@@ -158,6 +160,8 @@ class Snapshot:
         self._days = _Recent(DAY_CACHE_SIZE)
         self._distances = _Recent(PLACE_CACHE_SIZE)  # (latitude, longitude) → km per offer
         self._twins: tuple[int, dict[int, tuple[int, str]]] | None = None
+        self._need_orders = _Recent(NEED_ORDER_CACHE_SIZE)
+        self._mates = _Recent(NEED_ORDER_CACHE_SIZE)
 
     def _join_columns(self) -> dict[str, Sequence]:
         columns: dict[str, Sequence] = {}
@@ -267,17 +271,7 @@ class Snapshot:
         self, seed: str, stale_before: int, demoted: frozenset[int], confirmations: Confirmations
     ) -> Ranking:
         def compute() -> Ranking:
-            key = fair_key(seed, demoted)
-            columns = self.columns
-            org_ids, loads = columns["org_id"], columns["load"]
-            confirmed, service_ids = self.confirmed(confirmations), columns["service_id"]
-            order = sorted(
-                bitmaps.docnums(self.live),
-                key=lambda d: (
-                    *key(org_ids[d], loads[d] == "full", confirmed[d] < stale_before),
-                    service_ids[d],
-                ),
-            )
+            order = self._fair_order(self.live, seed, stale_before, demoted, confirmations)
             rank = [self.size] * self.size
             for position, docnum in enumerate(order):
                 rank[docnum] = position
@@ -326,6 +320,51 @@ class Snapshot:
                 self._distances.put(key, found)
         return found[1]
 
+    def need_ranking(
+        self,
+        seed: str,
+        need: str,
+        offers: int,
+        stale_before: int,
+        demoted: frozenset[int],
+        confirmations: Confirmations,
+    ) -> Ranking:
+        """The fair order of one need's `offers` (the live offers of a task or software), its
+        rotation seeded by the day and the need: the host first for pads is not also first for
+        polls. Computed the first time the need is asked that day (only its offers are sorted),
+        then kept; `rank` holds the need's offers only."""
+        key = ("need", seed, need, stale_before, demoted, confirmations.version)
+        with self._lock:
+            found = self._need_orders.get(key)
+        if found is None:
+            order = self._fair_order(
+                offers & self.live, f"{seed}:{need}", stale_before, demoted, confirmations
+            )
+            found = Ranking(order, {docnum: position for position, docnum in enumerate(order)})
+            with self._lock:
+                self._need_orders.put(key, found)
+        return found
+
+    def _fair_order(
+        self,
+        offers: int,
+        seed: str,
+        stale_before: int,
+        demoted: frozenset[int],
+        confirmations: Confirmations,
+    ) -> list[int]:
+        key = fair_key(seed, demoted)
+        columns = self.columns
+        org_ids, loads = columns["org_id"], columns["load"]
+        confirmed, service_ids = self.confirmed(confirmations), columns["service_id"]
+        return sorted(
+            bitmaps.docnums(offers),
+            key=lambda d: (
+                *key(org_ids[d], loads[d] == "full", confirmed[d] < stale_before),
+                service_ids[d],
+            ),
+        )
+
     def _per_day(self, key: tuple, compute):
         with self._lock:
             found = self._days.get(key)
@@ -352,6 +391,24 @@ class Snapshot:
         if self._twins is None:  # once per snapshot (two threads may both compute it)
             self._twins = compute()
         return self._twins
+
+    def mates(self, need: str, offers: int) -> tuple[int, dict[int, int]]:
+        """Of one need's `offers` (a task, a software: always the same offers for one `need`
+        key), the live ones whose organization has more than one: their bitmap, and each one's
+        organization. Results show one card per organization and need, the others folded under
+        it. Once per need and snapshot."""
+        with self._lock:
+            found = self._mates.get(need)
+        if found is None:
+            org_ids = self.columns["org_id"]
+            by_org: dict[int, list[int]] = {}
+            for docnum in bitmaps.docnums(offers & self.live):
+                by_org.setdefault(org_ids[docnum], []).append(docnum)
+            keys = {d: org for org, docs in by_org.items() if len(docs) > 1 for d in docs}
+            found = (bitmaps.from_docnums(keys, self.size), keys)
+            with self._lock:
+                self._mates.put(need, found)
+        return found
 
     def organization_count(self) -> int:
         org_ids = self.columns["org_id"]

@@ -83,7 +83,7 @@ def test_results_near_a_place_with_their_map(new_page):
     answer_tiles(page)
     page.goto("/search?q=pad+%C3%A0+Lyon")
     assert page.url.endswith("/search?q=pad&near=Lyon")
-    expect(page.locator(".reading-place")).to_contain_text("Près de : Lyon")
+    expect(page.locator(".chip-place")).to_contain_text("près de Lyon")
     first = page.locator("ol.offers > li").first
     expect(first.locator(".offer-distance")).to_have_text("à 2 km")  # from GeoNames' Lyon
     expect(first).to_contain_text("Le Chaton Libre")

@@ -10,7 +10,7 @@ from directory import public
 from directory.db import get_session
 from directory.models import Organization, Service
 from search import IndexRebuilding, IndexUnavailable, SearchParams, get_search
-from search.match import HostMatch, MatchRequest, MatchResult, Need
+from search.match import LARGE_GROUP, HostMatch, MatchRequest, MatchResult, Need
 
 
 @dataclass
@@ -27,6 +27,12 @@ class MatchOutcome:
     unavailable: bool = False
     rebuilding: bool = False  # unavailable because the index is being rebuilt
     names: dict[Need, object] = field(default_factory=dict)  # catalogue entry of each need
+
+    @property
+    def guests_first(self) -> bool:
+        """A large group: offers usable without an account rank first (search/match.py)."""
+        size = self.result.request.group_size if self.result else None
+        return (size or 0) > LARGE_GROUP
 
 
 def offered_countries() -> list[str]:

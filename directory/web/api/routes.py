@@ -12,7 +12,13 @@ from directory.web import trustcard
 from directory.web.api import bp
 from directory.web.filters import localized, unconfirmed_since
 from directory.web.nearby import place_name
-from directory.web.searching import args_with_filters, args_with_place, params_from, run
+from directory.web.searching import (
+    args_with_filters,
+    args_with_place,
+    params_from,
+    reading_json,
+    run,
+)
 
 
 def _service_json(service: Service) -> dict:
@@ -135,6 +141,9 @@ def search():
         facets=results.facets,
         # Typed words no offer of the recognised needs mentions: set aside, not used to filter.
         unmatched=list(results.unmatched),
+        # How the query was read (needs, filters, words, corrections, group size), as the page
+        # shows it; each part with the address of the search without it.
+        reading=reading_json(outcome),
     )
 
 
