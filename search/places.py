@@ -321,8 +321,9 @@ def place_label(place: Place, lang: str) -> str:
 
 # -- places in a query -----------------------------------------------------------------------
 # Normalised words that introduce a place, longest first. The bare "a" (French "à" typed
-# without its accent, or the English article) counts only before a capitalised name or at the
-# end of the query: "pad a lyon", "a Nice", not "a nice pad".
+# without its accent, or the English article) counts only before a capitalised name, or at the
+# end of the query before a town of the home countries: "pad a lyon", "a Nice", not "a nice pad"
+# nor "find a date" (Date is a town in Japan).
 PREPOSITIONS = tuple(
     sorted(
         (
@@ -362,6 +363,9 @@ def read_place(text: str) -> PlaceInText | None:
                 if bare_a and not (typed[:1].isupper() or end == len(words)):
                     continue
                 place = resolve(typed)
+                if place is not None and bare_a and not typed[:1].isupper():
+                    if place.country not in HOME_COUNTRIES:
+                        continue
                 if place is not None:
                     rest = text[: words[start].start()] + " " + text[words[end - 1].end() :]
                     return PlaceInText(place, re.sub(r"\s+", " ", rest).strip(), typed)

@@ -79,6 +79,7 @@ QUERIES = [
     ("pad close to Liège please", ("pad please", "BE", "city")),
     ("partage de fichiers à La Chaux-de-Fonds", ("partage de fichiers", "CH", "city")),
     ("a nice pad", None),  # the English article, not "à"
+    ("find a date", None),  # the article before a town of Japan, at the end: no place
     ("visio en anglais", None),  # a language, not a place
     ("pad in English", None),
     ("pad pour 30 personnes", None),
