@@ -209,3 +209,19 @@ def test_the_dashboard_gives_the_badge_snippet(demo_app):
     snippet = re.search(r'<textarea id="badge-snippet"[^>]*>(.*?)</textarea>', html, re.S)
     assert snippet and f"/hosts/{member.slug}/badge.svg" in snippet.group(1)
     assert snippet.group(1).startswith("&lt;a href=")  # shown as text, to be copied
+
+
+def test_the_validator_is_rate_limited_per_address(app):
+    client = app.test_client()
+    token = csrf_token(client, "/validate")
+    answers = [
+        client.post("/validate", data={"csrf_token": token, "url": "not an address"}).status_code
+        for _ in range(6)
+    ]
+    assert answers[:5] == [400] * 5 and answers[5] == 429
+    other = client.post(
+        "/validate",
+        data={"csrf_token": token, "url": "not an address"},
+        environ_overrides={"REMOTE_ADDR": "192.0.2.7"},
+    )
+    assert other.status_code == 400  # another address has its own allowance

@@ -42,10 +42,6 @@ class Scope:
     software_id: int | None = None
 
     @property
-    def everything(self) -> bool:
-        return self.organization_id is None and self.about_offers is False
-
-    @property
     def about_offers(self) -> bool:
         return self.category_id is not None or self.software_id is not None
 

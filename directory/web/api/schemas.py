@@ -188,7 +188,3 @@ class MatchQuery(BaseModel):
     account_free: bool | None = None
     account_free_required: bool | None = None
     group_size: int | None = Field(None, ge=1, le=100000)
-
-
-class ExportQuery(BaseModel):
-    pass
