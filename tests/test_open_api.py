@@ -148,3 +148,4 @@ def test_the_api_page_in_both_languages(client, spec, language, heading, licence
     for path in spec["paths"]:
         assert f"GET {path}" in html
     assert "/api/v1/search?q=pad" in html
+    assert 'id="formats"' in html and "service.registration" in html  # the format notes

@@ -171,6 +171,7 @@ def test_the_validator_reads_a_good_and_a_broken_file_and_stores_nothing(
     html = good.get_data(as_text=True)
     assert "This file can be read" in html and member.name in html
     assert "Services listed in this file" in html
+    assert 'href="/api/#formats"' in html  # the format notes
     assert "This file can be read" in librehost.get_data(as_text=True)
     httpserver.expect_request("/organization.properties").respond_with_data(
         BROKEN, content_type="text/plain; charset=utf-8"
