@@ -11,12 +11,14 @@ import pytest
 from browsing import serving
 from sqlmodel import func, select
 
+from directory import moderation
 from directory.db import get_database
 from directory.feeds.runner import run_federation_import
-from directory.models import ImportRun, Organization, Service, Source
+from directory.models import Account, ImportRun, Organization, Service, Source
 from directory.opendata import export
 from directory.outbound.fetch import Fetcher
-from support import csrf_token
+from directory.timeutil import utcnow
+from support import csrf_token, login, make_account
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -197,7 +199,6 @@ def test_the_validator_refuses_a_private_address(sites, demo_template, tmp_path)
 
 
 def test_the_dashboard_gives_the_badge_snippet(demo_app):
-    from support import login, make_account
 
     member = a_member(demo_app)
     make_account(demo_app, "badge@example.org", organizations=(member.id,))
@@ -226,3 +227,33 @@ def test_the_validator_is_rate_limited_per_address(app):
         environ_overrides={"REMOTE_ADDR": "192.0.2.7"},
     )
     assert other.status_code == 400  # another address has its own allowance
+
+
+def test_suspensions_and_closed_services_are_in_the_feeds(demo_app, client):
+
+    moderator_id = make_account(demo_app, "mod@example.org", role="moderator")
+    with get_database(demo_app).session_scope() as session:
+        members = export.public_members(session)
+        suspended, closing = members[0], members[1]
+        service = export.offered(closing)[0]
+        service.retired_at = utcnow()
+        session.add(service)
+        moderator = session.get(Account, moderator_id)
+        moderation.change_membership(session, moderator, suspended, "suspend", "Spam.")
+        session.commit()
+        names = (suspended.name, closing.name, service.name, suspended.slug, closing.slug)
+    suspended_name, closing_name, service_name, suspended_slug, closing_slug = names
+    feed = parsed(client, "/changes.atom?lang=en")
+    by_kind = {}
+    for entry in feed.entries:
+        by_kind.setdefault(entry.tags[0].term, []).append(entry)
+    suspension = by_kind["suspended"][0]
+    assert suspended_name in suspension.title and "Spam." in suspension.summary
+    assert suspension.link.endswith(f"/hosts/{suspended_slug}")
+    closed = by_kind["service_closed"][0]
+    assert service_name in closed.summary and closing_name in closed.summary
+    host = parsed(client, f"/hosts/{closing_slug}/changes.atom?lang=fr")
+    assert closed.id in {entry.id for entry in host.entries}  # the same fact, the same id
+    assert [e.id for e in parsed(client, "/changes.atom?lang=en").entries] == [
+        e.id for e in feed.entries
+    ]
