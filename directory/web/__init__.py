@@ -68,10 +68,12 @@ def init_app(app: Flask) -> None:
     from directory.web import auth  # noqa: F401  (registers the user loader)
     from directory.web.account import bp as account_bp
     from directory.web.api import bp as api_bp
+    from directory.web.api import docs as api_docs_bp
     from directory.web.apply import bp as apply_bp
     from directory.web.dashboard import bp as dashboard_bp
     from directory.web.match import bp as match_bp
     from directory.web.moderation import bp as moderation_bp
+    from directory.web.opendata import bp as opendata_bp
     from directory.web.public import bp as public_bp
 
     proxies = app.config["PORTEE_TRUSTED_PROXIES"]
@@ -93,11 +95,13 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(api_docs_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(apply_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(match_bp)
     app.register_blueprint(moderation_bp)
+    app.register_blueprint(opendata_bp)
     app.extensions["portee.exposure"] = ExposureLedger(app.config["PORTEE_EXPOSURE_FLUSH_SECONDS"])
     app.teardown_request(_flush_exposure)
     page_cache.init_app(app)
@@ -106,6 +110,7 @@ def init_app(app: Flask) -> None:
     filters.init_app(app)
     app.register_error_handler(403, _forbidden)
     app.register_error_handler(404, _not_found)
+    app.register_error_handler(405, _not_allowed)
     app.register_error_handler(429, _too_many)
     app.register_error_handler(500, _server_error)
 
@@ -122,9 +127,15 @@ def _flush_exposure(_exc) -> None:
         current_app.logger.exception("Could not write the exposure ledger")
 
 
+def _api_error(status: int, code: str, message: str):
+    from directory.web.api.http import error
+
+    return error(status, code, message)
+
+
 def _forbidden(_error):
     if request.path.startswith("/api/"):
-        return {"error": "forbidden"}, 403
+        return _api_error(403, "forbidden", "This is not allowed.")
     return render_template(
         "errors.html",
         title=_l("Not allowed"),
@@ -133,6 +144,8 @@ def _forbidden(_error):
 
 
 def _too_many(_error):
+    if request.path.startswith("/api/"):
+        return _api_error(429, "too_many_requests", "Too many requests; wait a little.")
     return render_template(
         "errors.html",
         title=_l("Too many attempts"),
@@ -142,7 +155,7 @@ def _too_many(_error):
 
 def _not_found(_error):
     if request.path.startswith("/api/"):
-        return {"error": "not_found"}, 404
+        return _api_error(404, "not_found", "There is nothing at this address.")
     return render_template(
         "errors.html",
         title=_l("Page not found"),
@@ -150,7 +163,15 @@ def _not_found(_error):
     ), 404
 
 
+def _not_allowed(error):
+    if request.path.startswith("/api/"):
+        return _api_error(405, "method_not_allowed", "This address only answers GET.")
+    return error
+
+
 def _server_error(_error):
+    if request.path.startswith("/api/"):
+        return _api_error(500, "server_error", "An error occurred on our side.")
     return render_template(
         "errors.html",
         title=_l("Something went wrong"),

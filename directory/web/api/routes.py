@@ -1,15 +1,18 @@
-"""JSON views. `lang` filters on a service language (ISO 639-1), like the `language` facet."""
+"""JSON views. `lang` filters on a service language (ISO 639-1), like the `language` facet.
+Each view declares its parameters and answers (schemas.py) for the OpenAPI document."""
 
 from __future__ import annotations
 
-from flask import abort, jsonify, request, url_for
+from flask import abort, current_app, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from directory import public
 from directory.db import get_session
 from directory.models import Organization, Service
 from directory.web import trustcard
-from directory.web.api import bp
+from directory.web.api import bp, schemas
+from directory.web.api.http import error, read_endpoint
+from directory.web.api.openapi import build_spec, operation
 from directory.web.filters import localized, unconfirmed_since
 from directory.web.nearby import place_name
 from directory.web.searching import (
@@ -19,6 +22,9 @@ from directory.web.searching import (
     reading_json,
     run,
 )
+from search import IndexUnavailable, SearchParams, get_search
+
+UNAVAILABLE = "The search index is being rebuilt; try again shortly."
 
 
 def _service_json(service: Service) -> dict:
@@ -108,6 +114,14 @@ def _km(value: float | None) -> float | None:
 
 
 @bp.get("/search")
+@operation(
+    "Search offers",
+    description="Offers (services) matching words and filters, in fair order, with facets."
+    " When nothing matches, `relaxations` says how many offers each filter removed.",
+    query=schemas.SearchQuery,
+    responses={200: schemas.SearchAnswer},
+)
+@read_endpoint
 def search():
     args = MultiDict(request.args)
     for value in request.args.getlist("lang"):
@@ -116,10 +130,7 @@ def search():
     args = args_with_place(args) or args  # and "à Lyon" in `near`
     outcome = run(params_from(args))
     if outcome.unavailable:
-        return jsonify(
-            error="search_unavailable",
-            message="The search index is being rebuilt; try again shortly.",
-        ), 503
+        return error(503, "search_unavailable", UNAVAILABLE)
     results = outcome.results
     return jsonify(
         query=outcome.params.text,
@@ -144,10 +155,33 @@ def search():
         # How the query was read (needs, filters, words, corrections, group size), as the page
         # shows it; each part with the address of the search without it.
         reading=reading_json(outcome),
+        relaxations=_relaxations(outcome.params) if results.total == 0 else [],
     )
 
 
+def _relaxations(params: SearchParams) -> list[dict]:
+    """For an empty answer: each filter given, and how many offers the same query has without
+    it (a query the directory cannot satisfy is an empty answer, never an error)."""
+    found = []
+    for name, values in params.filters.items():
+        rest = {other: v for other, v in params.filters.items() if other != name}
+        try:
+            total = get_search().search(SearchParams(text=params.text, filters=rest)).total
+        except IndexUnavailable:
+            return []
+        found.append({"filter": name, "values": list(values), "total": total})
+    return found
+
+
 @bp.get("/organizations/<slug>")
+@operation(
+    "One organization",
+    description="A member host: its listing, its trust card (each fact with its kind) and"
+    " its services, ended ones included (`ended`).",
+    responses={200: schemas.OrganizationAnswer},
+    path_params={"slug": "The host's slug, as in /hosts/<slug>"},
+)
+@read_endpoint
 def organization(slug: str):
     item = public.public_organization(
         get_session(), slug, memberships=public.PUBLIC_MEMBERSHIPS
@@ -159,12 +193,15 @@ def organization(slug: str):
     return jsonify(data)
 
 
-@bp.errorhandler(404)
-def not_found(_error):
-    return jsonify(error="not_found"), 404
-
-
 @bp.get("/match")
+@operation(
+    "Match several needs",
+    description="Hosts ranked by how many of the needs they cover. A constraint nobody"
+    " meets is relaxed (`relaxed`, `relaxations`) rather than refused.",
+    query=schemas.MatchQuery,
+    responses={200: schemas.MatchAnswer, 400: schemas.Error},
+)
+@read_endpoint
 def match():
     """Several needs → ranked hosts. Arguments as the /match form: needs=<category>,
     software=<slug> (each repeatable), language|country|price|registration=<value> with
@@ -177,16 +214,14 @@ def match():
     form.fill_choices(
         public.categories(session), public.software_list(session), offered_countries()
     )
+    _accept_any_code(form)
     if not form.asked():
-        return jsonify(error="no_needs", message="Give at least one need or software."), 400
+        return error(400, "no_needs", "Give at least one need or software.")
     if not form.validate():
-        return jsonify(error="invalid", fields=form.errors), 400
+        return error(400, "invalid", "Some parameters are not valid.", _field_errors(form))
     outcome = run_match(form.to_request())
     if outcome.unavailable:
-        return jsonify(
-            error="search_unavailable",
-            message="The search index is being rebuilt; try again shortly.",
-        ), 503
+        return error(503, "search_unavailable", UNAVAILABLE)
     result = outcome.result
     return jsonify(
         needs=[{"kind": n.kind, "slug": n.slug} for n in result.request.needs],
@@ -214,3 +249,31 @@ def match():
 
 def _preference_json(preference) -> dict:
     return {"name": preference.name, "value": preference.value, "required": preference.required}
+
+
+def _accept_any_code(form) -> None:
+    """A country or language nobody offers is a preference the match relaxes, not an error:
+    any well-formed code is a choice here (the HTML form lists only the offered ones)."""
+    for name in ("country", "language"):
+        field = getattr(form, name)
+        value = (field.data or "").strip()
+        if len(value) == 2 and value.isascii() and value.isalpha():
+            field.data = value.upper() if name == "country" else value.lower()
+            if field.data not in [choice[0] for choice in field.choices]:
+                field.choices = [*field.choices, (field.data, field.data)]
+
+
+def _field_errors(form) -> dict[str, list[str]]:
+    return {name: [str(m) for m in messages] for name, messages in form.errors.items()}
+
+
+@bp.get("/openapi.json")
+@operation(
+    "This description",
+    description="The OpenAPI 3.1 document of the API, generated from the code.",
+    responses={200: "application/json"},
+)
+@read_endpoint
+def openapi():
+    base = current_app.config["PORTEE_BASE_URL"].rstrip("/")
+    return jsonify(build_spec(current_app, base + bp.url_prefix))
