@@ -363,9 +363,9 @@ def read_place(text: str) -> PlaceInText | None:
                 if bare_a and not (typed[:1].isupper() or end == len(words)):
                     continue
                 place = resolve(typed)
-                if place is not None and bare_a and not typed[:1].isupper():
-                    if place.country not in HOME_COUNTRIES:
-                        continue
+                lower_bare_a = bare_a and not typed[:1].isupper()
+                if place is not None and lower_bare_a and place.country not in HOME_COUNTRIES:
+                    continue
                 if place is not None:
                     rest = text[: words[start].start()] + " " + text[words[end - 1].end() :]
                     return PlaceInText(place, re.sub(r"\s+", " ", rest).strip(), typed)
