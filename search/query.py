@@ -18,6 +18,7 @@ from datetime import date
 
 from search import bitmaps
 from search.freshness import NO_CONFIRMATIONS, Confirmations
+from search.health import ALL_REACHABLE, Health
 from search.ordering import daily_seed
 from search.schema import FACETS, LANGUAGES, TEXT_FIELDS, WORD_PATTERN, analyzer
 from search.snapshot import Ranking, Snapshot
@@ -84,13 +85,14 @@ class SearchResults:
 class Fairness:
     """What fair ordering needs besides the query: the rotation's salt, the staleness
     thresholds (days without a confirmation of the host's listing), when each listing was last
-    confirmed, and the hosts to demote."""
+    confirmed, the hosts to demote, and the services whose last check failed."""
 
     salt: str = "portee"
     stale_after_days: int = 30
     hidden_after_days: int = 90
     demoted: frozenset[int] = frozenset()
     confirmed: Confirmations = NO_CONFIRMATIONS
+    health: Health = ALL_REACHABLE
 
 
 DEFAULT_FAIRNESS = Fairness()
@@ -328,7 +330,9 @@ def run_search(
     folded_docs: dict[int, int] = {}
     if hits:
         stale_before = today.toordinal() - fairness.stale_after_days
-        ranking = snapshot.ranking(seed, stale_before, fairness.demoted, fairness.confirmed)
+        ranking = snapshot.ranking(
+            seed, stale_before, fairness.demoted, fairness.confirmed, fairness.health
+        )
         twins, twin_keys = snapshot.twins()
         # Facets and the total count offers; the pages list one entry per host and software.
         folded_docs = fold_twins(groups, hits & twins, twin_keys, ranking) if hits & twins else {}

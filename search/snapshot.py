@@ -21,6 +21,7 @@ from rapidfuzz.distance import OSA
 
 from search import bitmaps
 from search.freshness import Confirmations
+from search.health import ALL_REACHABLE, Health
 from search.ordering import fair_key
 
 # Per-offer values read from the index's columns.
@@ -150,6 +151,7 @@ class Snapshot:
         self._lexicons: dict[str, dict[str, list[str]]] = {}
         self._days = _Recent(DAY_CACHE_SIZE)
         self._twins: tuple[int, dict[int, tuple[int, str]]] | None = None
+        self._docnums: dict[int, int] | None = None
 
     def _join_columns(self) -> dict[str, Sequence]:
         columns: dict[str, Sequence] = {}
@@ -255,18 +257,42 @@ class Snapshot:
 
         return self._per_day(("valid", today, hidden_before, confirmations.version), compute)
 
+    def docnum_of(self, service_id: int) -> int | None:
+        """The live offer of a service (built once per snapshot)."""
+        if self._docnums is None:
+            service_ids = self.columns["service_id"]
+            self._docnums = {service_ids[d]: d for d in bitmaps.docnums(self.live)}
+        return self._docnums.get(service_id)
+
+    def unreachable(self, health: Health) -> int:
+        """The offers whose service's last check failed (search/health.py)."""
+
+        def compute() -> int:
+            found = (self.docnum_of(service_id) for service_id in health.down)
+            return bitmaps.from_docnums((d for d in found if d is not None), self.size)
+
+        if not health.down:
+            return 0
+        return self._per_day(("unreachable", health.version), compute)
+
     def ranking(
-        self, seed: str, stale_before: int, demoted: frozenset[int], confirmations: Confirmations
+        self,
+        seed: str,
+        stale_before: int,
+        demoted: frozenset[int],
+        confirmations: Confirmations,
+        health: Health = ALL_REACHABLE,
     ) -> Ranking:
         def compute() -> Ranking:
             key = fair_key(seed, demoted)
             columns = self.columns
             org_ids, loads = columns["org_id"], columns["load"]
             confirmed, service_ids = self.confirmed(confirmations), columns["service_id"]
+            down = bitmaps.flags(self.unreachable(health), self.size)
             order = sorted(
                 bitmaps.docnums(self.live),
                 key=lambda d: (
-                    *key(org_ids[d], loads[d] == "full", confirmed[d] < stale_before),
+                    *key(org_ids[d], loads[d] == "full", confirmed[d] < stale_before, down[d] == 1),
                     service_ids[d],
                 ),
             )
@@ -275,8 +301,8 @@ class Snapshot:
                 rank[docnum] = position
             return Ranking(order, rank)
 
-        version = confirmations.version
-        return self._per_day(("ranking", seed, stale_before, demoted, version), compute)
+        versions = (confirmations.version, health.version)
+        return self._per_day(("ranking", seed, stale_before, demoted, versions), compute)
 
     def _per_day(self, key: tuple, compute):
         with self._lock:

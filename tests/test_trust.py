@@ -284,8 +284,9 @@ def test_a_domain_proof_is_established_again_by_each_good_check(demo_app):
         )
         session.add(claim)
         session.commit()
-        [fact] = trust.checked_facts(session, organization)
-        assert (fact.kind, fact.value, fact.at) == (
+        fact, *_probes = trust.checked_facts(session, organization)
+        assert (fact.key, fact.kind, fact.value, fact.at) == (
+            "domain",
             "checked",
             "cigogne.example",
             claim.last_checked_at,
@@ -294,7 +295,7 @@ def test_a_domain_proof_is_established_again_by_each_good_check(demo_app):
         claim.last_error = {"code": "token_missing"}
         session.add(claim)
         session.commit()
-        [fact] = trust.checked_facts(session, organization)
+        fact, *_probes = trust.checked_facts(session, organization)
         assert fact.at == claim.verified_at
 
 

@@ -86,6 +86,8 @@ TRUST_KIND = {
 TRUST_FACT = {
     "member_since": _l("Member since"),
     "domain": _l("Website domain"),
+    "availability": _l("Availability of its services over 30 days"),
+    "tls": _l("TLS certificates"),
     "legal_type": _l("Legal form"),
     "legal_url": _l("Legal notice"),
     "funding": _l("Support this host"),
