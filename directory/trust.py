@@ -28,6 +28,7 @@ KINDS = ("decided", "checked", "declared")
 ORGANIZATION_FACTS = (
     "legal_type",
     "legal_url",
+    "privacy_url",
     "funding",
     "admins_count",
     "backups_tested",

@@ -75,6 +75,7 @@ FIELD_TITLES = {
     "contact_email": _l("Contact e-mail"),
     "contact_url": _l("Contact page"),
     "legal_url": _l("Legal notice"),
+    "privacy_url": _l("Privacy policy"),
     "startdate": _l("Since"),
 }
 # The three kinds of facts (DESIGN.md, "Kinds of facts"): one word each, shown as text.
@@ -90,6 +91,7 @@ TRUST_FACT = {
     "tls": _l("TLS certificates"),
     "legal_type": _l("Legal form"),
     "legal_url": _l("Legal notice"),
+    "privacy_url": _l("Privacy policy"),
     "funding": _l("Support this host"),
     "admins_count": _l("Administrators"),
     "backups_tested": _l("Last restore test of the backups"),
