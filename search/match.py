@@ -131,6 +131,7 @@ def _offers(
     c = snapshot.columns
     confirmed = snapshot.confirmed(fairness.confirmed)
     down = snapshot.unreachable(fairness.health) & found
+    marks = bitmaps.flags(down, snapshot.size) if down else bytes(snapshot.size)
     return [
         Offer(
             service_id=c["service_id"][d],
@@ -142,7 +143,7 @@ def _offers(
             country=c["country"][d],
             languages=c["language_set"][d],
             healthy=c["status"][d] == "ok",
-            reachable=not (down >> d) & 1,
+            reachable=not marks[d],
         )
         for d in bitmaps.docnums(found)
     ]
