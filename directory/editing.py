@@ -58,6 +58,7 @@ PROFILE_FIELDS = (
     "contact_email",
     "contact_url",
     "legal_url",
+    "privacy_url",
     "admins_count",
     "backups_tested",
     "closure_notice_days",

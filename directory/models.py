@@ -88,6 +88,8 @@ class Organization(SQLModel, table=True):
     contact_email: str | None = Field(default=None, max_length=254)
     contact_url: str | None = Field(default=None, max_length=500)
     legal_url: str | None = Field(default=None, max_length=500)
+    # Extension key organization.privacy.url (README, "Extension keys"): the privacy policy.
+    privacy_url: str | None = Field(default=None, max_length=500)
     startdate: date | None = None
     enddate: date | None = None
     social: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -23,6 +23,7 @@ from directory.models import Category, Software
 from search import sync
 from search.documents import offered_count
 from search.freshness import Confirmations, read_confirmations
+from search.health import Health, read_health
 from search.index import (
     COUNT,
     DATABASE,
@@ -34,7 +35,7 @@ from search.index import (
     IndexUnavailable,
     OfferIndex,
 )
-from search.match import MatchRequest, MatchResult, Need, match_hosts, pick_offer
+from search.match import MatchRequest, MatchResult, Need, alternatives, match_hosts, pick_offer
 from search.query import Fairness, SearchParams, SearchResults, run_search
 from search.schema import SCHEMA_VERSION
 from search.snapshot import on_snapshot
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 EXTENSION_KEY = "portee.search"
 DEMOTION_TTL = 60.0
 CONFIRMATIONS_TTL = 60.0
+HEALTH_TTL = 60.0
 BATCH_SIZE = 200
 VOCABULARY_TTL = 60.0
 
@@ -73,6 +75,7 @@ class SearchService:
         self.exposure_cap = exposure_cap
         self._demoted: tuple[float, frozenset[int]] = (0.0, frozenset())
         self._confirmations: tuple[float, Confirmations | None] = (0.0, None)
+        self._health: tuple[float, Health | None] = (0.0, None)
         self._batch: set[int] | None = None
         self._vocabulary_checked: tuple[float, Vocabulary | None] = (0.0, None)
         self._vocabulary_version: tuple | None = None
@@ -107,13 +110,16 @@ class SearchService:
             return on_snapshot(self.index, lambda s: run_search(s, vocabulary, params, fairness))
 
     def current_fairness(self) -> Fairness:
-        """The fairness settings with this week's over-exposed hosts (recomputed each minute)
-        and when each host's listing was last confirmed (search/freshness.py)."""
+        """The fairness settings with this week's over-exposed hosts (recomputed each minute),
+        when each host's listing was last confirmed (search/freshness.py) and which services
+        the probes last found unreachable (search/health.py)."""
         computed_at, demoted = self._demoted
         if time.monotonic() - computed_at > DEMOTION_TTL:
             demoted = self._over_exposed()
             self._demoted = (time.monotonic(), demoted)
-        return replace(self.fairness, demoted=demoted, confirmed=self.confirmations())
+        return replace(
+            self.fairness, demoted=demoted, confirmed=self.confirmations(), health=self.health()
+        )
 
     def confirmations(self) -> Confirmations:
         """Read again each minute, or at once after `forget_confirmations()`."""
@@ -128,6 +134,20 @@ class SearchService:
         """A commit of this process changed the day a host's listing was last confirmed."""
         read_at, known = self._confirmations
         self._confirmations = (float("-inf"), known)
+
+    def health(self) -> Health:
+        """Read again each minute, or at once after `forget_health()`."""
+        read_at, known = self._health
+        if known is None or time.monotonic() - read_at > HEALTH_TTL:
+            with self.database.session_scope() as session:
+                known = read_health(session, known)
+            self._health = (time.monotonic(), known)
+        return known
+
+    def forget_health(self) -> None:
+        """A commit of this process changed the outcome of a service's last check."""
+        read_at, known = self._health
+        self._health = (float("-inf"), known)
 
     def _over_exposed(self) -> frozenset[int]:
         if self.exposure_cap <= 0:
@@ -153,6 +173,13 @@ class SearchService:
         fairness = self.current_fairness()
         with self._rebuilding_if_stale():
             return pick_offer(self.index, need, clicks, rng or random.SystemRandom(), fairness)
+
+    def alternatives(self, need: Need, instead_of: int, count: int = 3) -> list[int]:
+        """Up to `count` service ids that can stand in for a service: open, reachable offers
+        of the need (its software, or a task), in the day's fair order."""
+        fairness = self.current_fairness()
+        with self._rebuilding_if_stale():
+            return alternatives(self.index, need, instead_of, count, fairness)
 
     def reindex_organizations(self, organization_ids: set[int]) -> None:
         """Called after a commit; a missing index is left for `search rebuild` to restore.

@@ -57,7 +57,18 @@ class Offer:
     price: str
     country: str
     languages: frozenset[str]
-    healthy: bool
+    healthy: bool  # the host's declared status says it works
+    reachable: bool = True  # the probes' last check did not fail (search/health.py)
+
+    @property
+    def can_send(self) -> bool:
+        """Open, working, reachable: someone may be sent there without choosing."""
+        return not self.full and self.healthy and self.reachable and not self.stale
+
+    @property
+    def tier(self) -> int:
+        """Among equal fits: open and reachable, then full, then unreachable."""
+        return 2 if not self.reachable else 1 if self.full else 0
 
 
 @dataclass
@@ -75,7 +86,12 @@ class HostMatch:
 
     @property
     def covered_open(self) -> int:
-        return sum(1 for offer in self.offers.values() if not offer.full)
+        """Needs covered by an open, reachable offer."""
+        return sum(1 for offer in self.offers.values() if offer.tier == 0)
+
+    @property
+    def unreachable(self) -> bool:
+        return any(not offer.reachable for offer in self.offers.values())
 
 
 @dataclass
@@ -114,6 +130,8 @@ def _offers(
     found = snapshot.facet(facet).get(need.slug, 0) & allowed
     c = snapshot.columns
     confirmed = snapshot.confirmed(fairness.confirmed)
+    down = snapshot.unreachable(fairness.health) & found
+    marks = bitmaps.flags(down, snapshot.size) if down else bytes(snapshot.size)
     return [
         Offer(
             service_id=c["service_id"][d],
@@ -125,6 +143,7 @@ def _offers(
             country=c["country"][d],
             languages=c["language_set"][d],
             healthy=c["status"][d] == "ok",
+            reachable=not marks[d],
         )
         for d in bitmaps.docnums(found)
     ]
@@ -146,9 +165,10 @@ def _rank(request: MatchRequest, by_need: dict[Need, list[Offer]], fairness: Fai
                 HostMatch(offer.organization_id, {}, [], 0, [], offer.stale),
             )
             best = host.offers.get(need)
-            # An open offer beats a full one; then the one that meets more wishes.
-            if best is None or (offer.full, -offer_fit(offer), offer.service_id) < (
-                best.full,
+            # An open, reachable offer beats a full one, which beats an unreachable one; then
+            # the one that meets more wishes.
+            if best is None or (offer.tier, -offer_fit(offer), offer.service_id) < (
+                best.tier,
                 -offer_fit(best),
                 best.service_id,
             ):
@@ -165,7 +185,12 @@ def _rank(request: MatchRequest, by_need: dict[Need, list[Offer]], fairness: Fai
             -h.covered_open,
             -h.covered,
             -h.fit,
-            *fair(h.organization_id, h.covered_open < h.covered, h.stale),
+            *fair(
+                h.organization_id,
+                any(o.full for o in h.offers.values()),
+                h.stale,
+                h.unreachable,
+            ),
         ),
     )
 
@@ -225,19 +250,12 @@ def pick_offer(
     fairness: Fairness = DEFAULT_FAIRNESS,
     day: date | None = None,
 ) -> int | None:
-    """One open, healthy, confirmed offer for the need, its host drawn with weight
-    1 / (1 + referrals in the last 30 days): fewer referrals, more likely. None if none."""
-    today = day or date.today()
-    stale_before = today.toordinal() - fairness.stale_after_days
-    offers = on_snapshot(
-        index,
-        lambda snapshot: _offers(
-            snapshot, need, allowed_offers(snapshot, {}, today, fairness), stale_before, fairness
-        ),
-    )
+    """One open, healthy, reachable, confirmed offer for the need (never one whose last check
+    failed), its host drawn with weight 1 / (1 + referrals in the last 30 days): fewer
+    referrals, more likely. None if none."""
     candidates: dict[int, list[Offer]] = {}
-    for offer in offers:
-        if not offer.full and offer.healthy and not offer.stale:
+    for offer in _all_offers(index, need, fairness, day):
+        if offer.can_send:
             candidates.setdefault(offer.organization_id, []).append(offer)
     if not candidates:
         return None
@@ -245,3 +263,40 @@ def pick_offer(
     weights = [1.0 / (1 + referrals.get(host, 0)) for host in hosts]
     host = rng.choices(hosts, weights=weights, k=1)[0]
     return rng.choice(sorted(candidates[host], key=lambda o: o.service_id)).service_id
+
+
+def _all_offers(index, need: Need, fairness: Fairness, day: date | None) -> list[Offer]:
+    today = day or date.today()
+    stale_before = today.toordinal() - fairness.stale_after_days
+    return on_snapshot(
+        index,
+        lambda snapshot: _offers(
+            snapshot, need, allowed_offers(snapshot, {}, today, fairness), stale_before, fairness
+        ),
+    )
+
+
+def alternatives(
+    index,
+    need: Need,
+    instead_of: int,
+    count: int,
+    fairness: Fairness = DEFAULT_FAIRNESS,
+    day: date | None = None,
+) -> list[int]:
+    """Up to `count` open, healthy, reachable, confirmed offers of the need other than
+    `instead_of`, one per host, in the day's fair order (what /go/ proposes instead of a
+    service whose last check failed)."""
+    today = day or date.today()
+    fair = fair_key(daily_seed(today, fairness.salt), fairness.demoted)
+    chosen: dict[int, Offer] = {}
+    offers = sorted(
+        (o for o in _all_offers(index, need, fairness, today) if o.can_send),
+        key=lambda o: (*fair(o.organization_id, o.full, o.stale), o.service_id),
+    )
+    for offer in offers:
+        if offer.service_id != instead_of and offer.organization_id not in chosen:
+            chosen[offer.organization_id] = offer
+        if len(chosen) == count:
+            break
+    return [offer.service_id for offer in chosen.values()]

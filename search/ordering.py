@@ -1,6 +1,7 @@
-"""Fair ordering, in one place: among results that fit equally, open offers of confirmed hosts
-come first, hosts that already had more than their share of referrals this week step back, and
-a rotation seeded by the day decides the rest.
+"""Fair ordering, in one place: among results that fit equally, open and reachable offers of
+confirmed hosts come first, then full ones, then those whose last check failed (unreachable,
+search/health.py), then those of stale hosts; hosts that already had more than their share of
+referrals this week step back, and a rotation seeded by the day decides the rest.
 
 The rotation key depends on the organization, not the offer, so a host's offers move together
 and no host is always first; the seed is stable for a day, so paging is consistent.
@@ -26,10 +27,10 @@ def fair_key(seed: str, demoted: frozenset[int] = frozenset()):
 
     rotations: dict[int, int] = {}  # a host's key once, not once per offer
 
-    def key(organization_id: int, full: bool, stale: bool) -> tuple:
+    def key(organization_id: int, full: bool, stale: bool, unreachable: bool = False) -> tuple:
         rotation = rotations.get(organization_id)
         if rotation is None:
             rotation = rotations[organization_id] = rotation_key(seed, organization_id)
-        return (stale, full, organization_id in demoted, rotation)
+        return (stale, unreachable, full, organization_id in demoted, rotation)
 
     return key

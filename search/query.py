@@ -18,6 +18,7 @@ from datetime import date
 
 from search import bitmaps, nearby
 from search.freshness import NO_CONFIRMATIONS, Confirmations
+from search.health import ALL_REACHABLE, Health
 from search.nearby import PlaceRead
 from search.ordering import daily_seed
 from search.phrases import FILLER_WORDS
@@ -103,13 +104,14 @@ class SearchResults:
 class Fairness:
     """What fair ordering needs besides the query: the rotation's salt, the staleness
     thresholds (days without a confirmation of the host's listing), when each listing was last
-    confirmed, and the hosts to demote."""
+    confirmed, the hosts to demote, and the services whose last check failed."""
 
     salt: str = "portee"
     stale_after_days: int = 30
     hidden_after_days: int = 90
     demoted: frozenset[int] = frozenset()
     confirmed: Confirmations = NO_CONFIRMATIONS
+    health: Health = ALL_REACHABLE
 
 
 DEFAULT_FAIRNESS = Fairness()
@@ -374,11 +376,19 @@ def run_search(
             needs = reading.needs
             within = _part_offers(snapshot, needs)
             ranking = snapshot.need_ranking(
-                seed, need_key(needs), within, stale_before, fairness.demoted, fairness.confirmed
+                seed,
+                need_key(needs),
+                within,
+                stale_before,
+                fairness.demoted,
+                fairness.confirmed,
+                fairness.health,
             )
             folding, fold_keys = need_folds(snapshot, reading.need_groups, hits)
         else:
-            ranking = snapshot.ranking(seed, stale_before, fairness.demoted, fairness.confirmed)
+            ranking = snapshot.ranking(
+                seed, stale_before, fairness.demoted, fairness.confirmed, fairness.health
+            )
             twins, fold_keys = snapshot.twins()
             folding = hits & twins
         # Facets and the total count offers; the pages list one entry per host and need.

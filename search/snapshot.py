@@ -21,6 +21,7 @@ from rapidfuzz.distance import OSA
 
 from search import bitmaps
 from search.freshness import Confirmations
+from search.health import ALL_REACHABLE, Health
 from search.ordering import fair_key
 from search.places import distance_km
 from search.schema import MICRODEGREES, NO_PLACE
@@ -162,6 +163,7 @@ class Snapshot:
         self._twins: tuple[int, dict[int, tuple[int, str]]] | None = None
         self._need_orders = _Recent(NEED_ORDER_CACHE_SIZE)
         self._mates = _Recent(NEED_ORDER_CACHE_SIZE)
+        self._docnums: dict[int, int] | None = None
 
     def _join_columns(self) -> dict[str, Sequence]:
         columns: dict[str, Sequence] = {}
@@ -267,18 +269,41 @@ class Snapshot:
 
         return self._per_day(("valid", today, hidden_before, confirmations.version), compute)
 
+    def docnum_of(self, service_id: int) -> int | None:
+        """The live offer of a service (built once per snapshot)."""
+        if self._docnums is None:
+            service_ids = self.columns["service_id"]
+            self._docnums = {service_ids[d]: d for d in bitmaps.docnums(self.live)}
+        return self._docnums.get(service_id)
+
+    def unreachable(self, health: Health) -> int:
+        """The offers whose service's last check failed (search/health.py)."""
+
+        def compute() -> int:
+            found = (self.docnum_of(service_id) for service_id in health.down)
+            return bitmaps.from_docnums((d for d in found if d is not None), self.size)
+
+        if not health.down:
+            return 0
+        return self._per_day(("unreachable", health.version), compute)
+
     def ranking(
-        self, seed: str, stale_before: int, demoted: frozenset[int], confirmations: Confirmations
+        self,
+        seed: str,
+        stale_before: int,
+        demoted: frozenset[int],
+        confirmations: Confirmations,
+        health: Health = ALL_REACHABLE,
     ) -> Ranking:
         def compute() -> Ranking:
-            order = self._fair_order(self.live, seed, stale_before, demoted, confirmations)
+            order = self._fair_order(self.live, seed, stale_before, demoted, confirmations, health)
             rank = [self.size] * self.size
             for position, docnum in enumerate(order):
                 rank[docnum] = position
             return Ranking(order, rank)
 
-        version = confirmations.version
-        return self._per_day(("ranking", seed, stale_before, demoted, version), compute)
+        versions = (confirmations.version, health.version)
+        return self._per_day(("ranking", seed, stale_before, demoted, versions), compute)
 
     def distances(self, latitude: float, longitude: float) -> Sequence[float]:
         """Each offer's host's distance in km from a point (UNLOCATED_KM: the host is not
@@ -328,17 +353,18 @@ class Snapshot:
         stale_before: int,
         demoted: frozenset[int],
         confirmations: Confirmations,
+        health: Health = ALL_REACHABLE,
     ) -> Ranking:
         """The fair order of one need's `offers` (the live offers of a task or software), its
         rotation seeded by the day and the need: the host first for pads is not also first for
         polls. Computed the first time the need is asked that day (only its offers are sorted),
         then kept; `rank` holds the need's offers only."""
-        key = ("need", seed, need, stale_before, demoted, confirmations.version)
+        key = ("need", seed, need, stale_before, demoted, confirmations.version, health.version)
         with self._lock:
             found = self._need_orders.get(key)
         if found is None:
             order = self._fair_order(
-                offers & self.live, f"{seed}:{need}", stale_before, demoted, confirmations
+                offers & self.live, f"{seed}:{need}", stale_before, demoted, confirmations, health
             )
             found = Ranking(order, {docnum: position for position, docnum in enumerate(order)})
             with self._lock:
@@ -352,15 +378,19 @@ class Snapshot:
         stale_before: int,
         demoted: frozenset[int],
         confirmations: Confirmations,
+        health: Health,
     ) -> list[int]:
+        """`offers` in fair order: open and reachable, full, unreachable, stale, demoted, then
+        the rotation of `seed` (search/ordering.py)."""
         key = fair_key(seed, demoted)
         columns = self.columns
         org_ids, loads = columns["org_id"], columns["load"]
         confirmed, service_ids = self.confirmed(confirmations), columns["service_id"]
+        down = bitmaps.flags(self.unreachable(health), self.size)
         return sorted(
             bitmaps.docnums(offers),
             key=lambda d: (
-                *key(org_ids[d], loads[d] == "full", confirmed[d] < stale_before),
+                *key(org_ids[d], loads[d] == "full", confirmed[d] < stale_before, down[d] == 1),
                 service_ids[d],
             ),
         )

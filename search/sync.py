@@ -13,11 +13,12 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import sessionmaker
 
 from directory.feeds.ledger import SOURCES_WRITTEN
-from directory.models import Organization, Service
+from directory.models import Organization, ProbeState, Service
 
 log = logging.getLogger(__name__)
 PENDING = "portee_search_pending"
 CONFIRMED = "portee_search_confirmed_changed"
+HEALTH = "portee_search_health_changed"
 
 
 def _changed_organizations(session) -> set[int]:
@@ -48,6 +49,17 @@ def _confirmed_day_changed(session) -> bool:
     return False
 
 
+def _health_changed(session) -> bool:
+    """Health is read at query time (search/health.py): a service's last check that now fails,
+    or succeeds again, only makes search read that set again."""
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, ProbeState):
+            history = inspect(obj).attrs.last_outcome.history
+            if obj in session.new or obj in session.deleted or history.has_changes():
+                return True
+    return False
+
+
 def install(session_factory: sessionmaker, service) -> None:
     """Wire the index `service` (a search.SearchService) to every session of the factory."""
 
@@ -56,12 +68,16 @@ def install(session_factory: sessionmaker, service) -> None:
         session.info.setdefault(PENDING, set()).update(_changed_organizations(session))
         if _confirmed_day_changed(session):
             session.info[CONFIRMED] = True
+        if _health_changed(session):
+            session.info[HEALTH] = True
 
     @event.listens_for(session_factory, "after_commit")
     def index(session):
         pending = session.info.pop(PENDING, set())
         if session.info.pop(CONFIRMED, False) | session.info.pop(SOURCES_WRITTEN, False):
             service.forget_confirmations()
+        if session.info.pop(HEALTH, False):
+            service.forget_health()
         if pending:
             service.reindex_organizations(pending)
 
@@ -69,4 +85,5 @@ def install(session_factory: sessionmaker, service) -> None:
     def forget(session, _previous):
         session.info.pop(PENDING, None)
         session.info.pop(CONFIRMED, None)
+        session.info.pop(HEALTH, None)
         session.info.pop(SOURCES_WRITTEN, None)

@@ -102,6 +102,6 @@ def profile_form(**values) -> dict:
     """The dashboard's profile form with every field empty but those given."""
     fields = (
         "name", "description", "website", "logo_url", "legal_type", "country_code", "address",
-        "contact_email", "contact_url", "legal_url",
+        "contact_email", "contact_url", "legal_url", "privacy_url",
     )  # fmt: skip
     return {**dict.fromkeys(fields, ""), **values}

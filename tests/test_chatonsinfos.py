@@ -232,6 +232,7 @@ organization.admins.count = 3
 organization.backups.tested = 12/10/2026
 organization.closure.notice.days = 60
 organization.funding.liberapay = https://liberapay.example/promesses/
+organization.privacy.url = https://promesses.example/vie-privee
 """
 
 
@@ -241,7 +242,9 @@ def test_organization_promise_keys_are_read():
     assert fields["backups_tested"] == date(2026, 10, 12)
     assert fields["closure_notice_days"] == 60
     assert fields["funding"] == {"liberapay": "https://liberapay.example/promesses/"}
+    assert fields["privacy_url"] == "https://promesses.example/vie-privee"
     assert not any(key.startswith("organization.admins") for key in fields["extra"])
+    assert "organization.privacy.url" not in fields["extra"]
 
 
 def test_backups_tested_also_reads_iso_dates():

@@ -133,6 +133,7 @@ def test_the_dashboard_edits_the_promises_of_a_form_only_host(demo_app):
         records = listings.provenance_of(session, item)
         assert {records[n].origin for n in ("admins_count", "backups_tested")} == {"form"}
     facts = card(html(client.get(f"/hosts/{slug}")))
+    assert facts["Privacy policy"] == "Declared by the host: not said"
     assert facts["Administrators"].startswith("Declared by the host: 3 administrators")
     assert "in its Portée form" in facts["Administrators"]
 
@@ -144,6 +145,27 @@ def test_the_dashboard_edits_the_promises_of_a_form_only_host(demo_app):
     with get_database(demo_app).session_scope() as session:
         item = session.get(Organization, org)
         assert (item.admins_count, item.backups_tested) == (3, date(2026, 11, 2))
+
+
+def test_the_privacy_policy_is_a_declared_fact(demo_app):
+    with get_database(demo_app).session_scope() as session:
+        organization = listings.create_organization(session, "Le Chaton Discret", "member")
+        session.commit()
+        org, slug = organization.id, organization.slug
+    client = signed_in(demo_app, org, "discret@example.org")
+    path = f"/dashboard/organizations/{org}"
+    assert 'name="privacy_url"' in html(client.get(path))
+    values = profile_form(name="Le Chaton Discret", privacy_url="https://discret.example/vie")
+    assert post_form(client, path, values).status_code == 302
+    page = html(client.get(f"/hosts/{slug}"))
+    assert '<a href="https://discret.example/vie" rel="noopener">' in page
+    facts = card(page)
+    assert facts["Privacy policy"].startswith("Declared by the host: https://discret.example/vie")
+    french = card(html(client.get(f"/hosts/{slug}", headers=FR)))
+    assert french["Politique de confidentialité"].startswith("Déclaré par l’hébergeur")
+    data = client.get(f"/api/v1/organizations/{slug}").get_json()
+    [fact] = [f for f in data["trust"] if f["fact"] == "privacy_url"]
+    assert (fact["kind"], fact["value"]) == ("declared", "https://discret.example/vie")
 
 
 def test_the_dashboard_refuses_to_override_promises_from_the_file(demo_app):
@@ -284,8 +306,9 @@ def test_a_domain_proof_is_established_again_by_each_good_check(demo_app):
         )
         session.add(claim)
         session.commit()
-        [fact] = trust.checked_facts(session, organization)
-        assert (fact.kind, fact.value, fact.at) == (
+        fact, *_probes = trust.checked_facts(session, organization)
+        assert (fact.key, fact.kind, fact.value, fact.at) == (
+            "domain",
             "checked",
             "cigogne.example",
             claim.last_checked_at,
@@ -294,7 +317,7 @@ def test_a_domain_proof_is_established_again_by_each_good_check(demo_app):
         claim.last_error = {"code": "token_missing"}
         session.add(claim)
         session.commit()
-        [fact] = trust.checked_facts(session, organization)
+        fact, *_probes = trust.checked_facts(session, organization)
         assert fact.at == claim.verified_at
 
 

@@ -275,6 +275,7 @@ def _organization(keys: _Keys, url: str) -> OrganizationRecord:
         "address": keys.text("organization.geolocation.address"),
         "contact_url": _url(keys, "organization.contact.url"),
         "legal_url": _url(keys, "organization.legal.url"),
+        "privacy_url": _url(keys, "organization.privacy.url"),
         "funding": _funding(keys),
         # Promise keys (README, "Extension keys").
         "admins_count": _count(keys, "organization.admins.count"),

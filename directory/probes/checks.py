@@ -34,6 +34,9 @@ UP, RESTRICTED, MAINTENANCE, FAILED, DOWN, UNKNOWN = (
 )  # fmt: skip
 OUTCOMES = (UP, RESTRICTED, MAINTENANCE, FAILED, DOWN, UNKNOWN)
 AVAILABLE = (UP, RESTRICTED)
+# A last check with one of these outcomes makes a service unreachable for the public: search
+# ranks it last among equals, "pick one for me" and /go/ never send anyone there.
+FAILING = (MAINTENANCE, FAILED, DOWN)
 CERTIFICATE_WARNING_DAYS = 14
 JSON = "application/json"
 HTML = "text/html,application/xhtml+xml"

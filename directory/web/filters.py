@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from babel import Locale
+from babel.numbers import format_percent
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_timedelta, get_locale
 
@@ -40,6 +41,21 @@ def age(moment: datetime | None) -> str:
     return format_timedelta(moment - utcnow(), granularity="minute", add_direction=True)
 
 
+def duration(since: datetime | None) -> str:
+    """ "3 hours": how long it has been since `since`, in the reader's language."""
+    if since is None:
+        return ""
+    return format_timedelta(utcnow() - since, granularity="minute")
+
+
+def percent(share: float | None) -> str:
+    """ "99.6 %" (one decimal at most, never rounded up to 100 % when a check failed)."""
+    if share is None:
+        return ""
+    tenths = round(int(share * 1000) / 1000, 3)  # floor: 99.96 % shows 99.9 %, not 100 %
+    return format_percent(tenths, locale=get_locale() or "en", decimal_quantization=False)
+
+
 def unconfirmed_since(organization) -> date | None:
     """The day the host's listing was last confirmed, if it is stale today (the rule search
     ranks by, from the same date); None for a listing confirmed recently enough."""
@@ -63,7 +79,12 @@ def init_app(app: Flask) -> None:
     from directory.web import nearby
 
     app.jinja_env.filters.update(
-        localized=localized, country_name=country_name, language_name=language_name, age=age
+        localized=localized,
+        country_name=country_name,
+        language_name=language_name,
+        age=age,
+        duration=duration,
+        percent=percent,
     )
     app.jinja_env.globals.update(
         labels=labels,

@@ -75,6 +75,7 @@ FIELD_TITLES = {
     "contact_email": _l("Contact e-mail"),
     "contact_url": _l("Contact page"),
     "legal_url": _l("Legal notice"),
+    "privacy_url": _l("Privacy policy"),
     "startdate": _l("Since"),
 }
 # The three kinds of facts (DESIGN.md, "Kinds of facts"): one word each, shown as text.
@@ -86,8 +87,11 @@ TRUST_KIND = {
 TRUST_FACT = {
     "member_since": _l("Member since"),
     "domain": _l("Website domain"),
+    "availability": _l("Availability of its services over 30 days"),
+    "tls": _l("TLS certificates"),
     "legal_type": _l("Legal form"),
     "legal_url": _l("Legal notice"),
+    "privacy_url": _l("Privacy policy"),
     "funding": _l("Support this host"),
     "admins_count": _l("Administrators"),
     "backups_tested": _l("Last restore test of the backups"),

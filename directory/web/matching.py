@@ -70,3 +70,19 @@ def run_match(request: MatchRequest, limit: int = 20) -> MatchOutcome:
         table = categories if need.kind == "category" else software
         outcome.names[need] = table.get(need.slug)
     return outcome
+
+
+def stand_ins(service: Service, count: int = 3) -> tuple[list[Service], Need | None]:
+    """Open, reachable services that can stand in for `service` (whose last check failed): of
+    the same software, else of one of its tasks. Returns them and the need they answer."""
+    needs = [Need("software", service.software.slug)] if service.software else []
+    needs += [Need("category", category.slug) for category in service.categories]
+    for need in needs:
+        try:
+            ids = get_search().alternatives(need, service.id, count)
+        except IndexUnavailable:
+            return [], None
+        found = public.services_in_order(get_session(), ids)
+        if found:
+            return found, need
+    return [], None

@@ -2,7 +2,8 @@
 
 Everyone asking "etherpad" in French today sees the same page until the index changes, so the
 rendered page is kept, keyed by what it depends on: the URL, the language, the index version,
-the day, the hosts demoted for over-exposure and when hosts' listings were last confirmed.
+the day, the hosts demoted for over-exposure, when hosts' listings were last confirmed and
+which services the probes last found unreachable.
 Changes that reach the database without reaching the index (a catalogue edit) show within
 `PAGE_CACHE_SECONDS`. Signed-in visitors,
 pages carrying a one-time message and pages with a form's CSRF token are never cached: they are
@@ -93,6 +94,7 @@ def page_key() -> tuple | None:
         date.today(),
         fairness.demoted,
         fairness.confirmed.version,  # staleness changes pages without an index change
+        fairness.health.version,  # so do the probes (search/health.py)
     )
 
 

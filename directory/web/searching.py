@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 
-from directory import public
+from directory import public, trust
 from directory.db import get_session
 from directory.models import Service
+from directory.timeutil import utcnow
 from directory.web import labels, nearby
 from directory.web.filters import country_name, language_name, localized, url_with
 from search import IndexRebuilding, IndexUnavailable, SearchParams, SearchResults, get_search
@@ -35,6 +36,8 @@ class SearchOutcome:
     # language.
     categories_by_slug: dict = field(default_factory=dict)
     software_by_slug: dict = field(default_factory=dict)
+    # Service id → its card's signals: domain proven, measured availability (trust.py).
+    signals: dict = field(default_factory=dict)
 
     def chips(self, fixed: tuple[str, ...] = ()) -> list[Chip]:
         return reading_chips(self, fixed)
@@ -103,6 +106,7 @@ def run(params: SearchParams) -> SearchOutcome:
         return outcome
     session = get_session()
     outcome.services = public.services_in_order(session, outcome.results.service_ids)
+    outcome.signals = trust.card_signals(session, outcome.services, utcnow())
     if outcome.results.page == 1 and params.per_page > 1:
         # The exposure ledger counts who was shown on a first page (fairness, issue 6); the
         # page cache counts them again each time it serves this page.

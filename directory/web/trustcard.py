@@ -7,7 +7,9 @@ from flask import url_for
 from sqlmodel import Session
 
 from directory import moderation, trust
-from directory.models import Organization, PublicLogEntry
+from directory.models import Organization, PublicLogEntry, Service
+from directory.probes import summary
+from directory.timeutil import utcnow
 
 
 def log_url(session: Session, entry: PublicLogEntry, external: bool = False) -> str:
@@ -49,3 +51,28 @@ def card_json(session: Session, organization: Organization) -> list[dict]:
         }
         for fact in facts
     ]
+
+
+def checks_json(session: Session, services: list[Service]) -> dict[int, dict]:
+    """What the probes found of each service, as the host page shows it (checked facts)."""
+    found = summary.health_of(session, [s.id for s in services], utcnow())
+    return {
+        service_id: {
+            "kind": "checked",
+            "checked_at": _iso(h.checked_at),
+            "reachable": h.reachable if h.checked else None,
+            "unreachable_since": _iso(h.down_since) if not h.reachable else None,
+            "availability_30_days": h.uptime,
+            "certificate_expires_soon": _iso(h.certificate_expires_at),
+            "seen": (
+                {"software": h.observed_software, "version": h.observed_version}
+                if h.observed_software
+                else None
+            ),
+        }
+        for service_id, h in found.items()
+    }
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment is not None else None

@@ -189,7 +189,11 @@ def organization(slug: str):
     data = _organization_json(item)
     # The trust card: the same facts as the host page, each with its kind (directory/trust.py).
     data["trust"] = trustcard.card_json(get_session(), item)
-    data["services"] = [dict(_service_json(s), ended=public.has_ended(s)) for s in item.services]
+    checks = trustcard.checks_json(get_session(), item.services)
+    data["services"] = [
+        dict(_service_json(s), ended=public.has_ended(s), checks=checks[s.id])
+        for s in item.services
+    ]
     return jsonify(data)
 
 

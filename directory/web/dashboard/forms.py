@@ -121,6 +121,9 @@ class ProfileForm(ListingForm):
     legal_url = StringField(
         _l("Legal notice"), [Optional(), Length(max=500), HttpUrl()], filters=[_strip]
     )
+    privacy_url = StringField(
+        _l("Privacy policy"), [Optional(), Length(max=500), HttpUrl()], filters=[_strip]
+    )
     # Promise keys (README, "Extension keys").
     admins_count = IntegerField(
         _l("Number of administrators"), [Optional(), NumberRange(0, COUNT_LIMIT)]

@@ -7,9 +7,11 @@ from flask_babel import gettext as _
 
 from directory import exposure, public
 from directory.db import get_session
+from directory.probes import summary
+from directory.timeutil import utcnow
 from directory.web.match import bp
 from directory.web.match.forms import MatchForm
-from directory.web.matching import offered_countries, run_match
+from directory.web.matching import offered_countries, run_match, stand_ins
 from search import IndexUnavailable, get_search
 from search.match import Need
 
@@ -35,11 +37,19 @@ def match():
 
 @bp.get("/go/<int:service_id>")
 def go(service_id: int):
-    """Records that someone went on to an offer (no personal data), then sends them there."""
-    services = public.services_in_order(get_session(), [service_id])
+    """Records that someone went on to an offer (no personal data), then sends them there;
+    never to a service whose last check failed: a page says so and proposes others instead."""
+    session = get_session()
+    services = public.services_in_order(session, [service_id])
     if not services:
         abort(404)
     service = services[0]
+    if summary.unreachable(session, service.id) and not public.has_ended(service):
+        health = summary.health_of(session, [service.id], utcnow())[service.id]
+        others, need = stand_ins(service)
+        return render_template(
+            "match/unreachable.html", service=service, health=health, others=others, need=need
+        )
     ledger().note_click(service.organization_id)
     if service.website and not public.has_ended(service):
         return redirect(service.website, code=302)

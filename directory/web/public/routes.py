@@ -8,6 +8,8 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 
 from directory import public
 from directory.db import get_session
+from directory.probes import summary
+from directory.timeutil import utcnow
 from directory.web import LOCALE_COOKIE, filters, nearby, trustcard
 from directory.web.page_cache import cached
 from directory.web.public import bp
@@ -140,6 +142,7 @@ def organization(slug: str):
         unconfirmed_since=filters.unconfirmed_since(item),
         trust=trust,
         trust_links=trust_links,
+        health=summary.health_of(session, [s.id for s in item.services], utcnow(), days=True),
     )
 
 
