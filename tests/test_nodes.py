@@ -331,3 +331,22 @@ def test_a_commit_wakes_a_listening_follower_at_once(cluster, sites):
         assert time.monotonic() - started < 5  # woken by the commit, not by the 10 s poll
     finally:
         waker.close()
+
+
+def test_the_exposure_counts_of_several_nodes_add_up(cluster):
+    """Each node counts in memory and writes increments: none is lost to another's write."""
+    from directory.exposure import ExposureLedger
+    from directory.models import ExposureDay
+
+    b = cluster.node("b")
+    organization = organizations_with_offers(cluster, 1)[0]
+    for app, shown in ((cluster, 3), (b, 4), (cluster, 5)):
+        ledger = ExposureLedger()
+        for _ in range(shown):
+            ledger.note_shown([organization])
+        ledger.note_click(organization)
+        with get_database(app).session_scope() as session:
+            assert ledger.flush(session) == 1
+    with get_database(b).session_scope() as session:
+        rows = session.execute(select(ExposureDay)).scalars().all()
+    assert [(row.organization_id, row.shown, row.clicks) for row in rows] == [(organization, 12, 3)]
