@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from directory.timeutil import utcnow
-from search import SearchService, changes
+from search import IndexUnavailable, SearchService, changes
 
 log = logging.getLogger(__name__)
 BATCH = 2000  # changes read at a time
@@ -124,7 +124,12 @@ class Follower:
             while not stop.is_set():
                 try:
                     done = self.step()
-                except Exception:  # the database or the index is away: try again soon
+                except IndexUnavailable as exc:  # locked by a writer of this node, for one
+                    log.warning("Index follower pass put off: %s", exc)
+                    self._checked = False
+                    stop.wait(poll)
+                    continue
+                except Exception:  # the database is away: try again soon
                     log.exception("Index follower pass failed; trying again")
                     self._checked = False
                     stop.wait(poll)
