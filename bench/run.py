@@ -59,14 +59,14 @@ class Options:
         return QUICK if self.quick else QUERIES
 
 
-def make_app(folder: Path):
-    """An app on its own SQLite file and index (as tests/support.make_app)."""
+def make_app(folder: Path, database_url: str | None = None):
+    """An app on its own SQLite file (or `database_url`) and index (as tests/support.make_app)."""
     from app import create_app
 
     return create_app(
         {
             "TESTING": False,
-            "DATABASE_URL": f"sqlite:///{folder / 'portee.sqlite3'}",
+            "DATABASE_URL": database_url or f"sqlite:///{folder / 'portee.sqlite3'}",
             "PORTEE_INDEX_DIR": str(folder / "index"),
             "SECRET_KEY": "bench-secret",
             "PORTEE_FETCH_ALLOW_PRIVATE": True,
@@ -133,8 +133,11 @@ def profiled(enabled: bool, path: Path):
 
 
 class SizeBench:
-    def __init__(self, size: int, options: Options, work: Path) -> None:
+    def __init__(
+        self, size: int, options: Options, work: Path, database_url: str | None = None
+    ) -> None:
         self.size = size
+        self.database_url = database_url
         self.options = options
         self.folder = work / f"size-{size}"
         self.server: FileServer | None = None
@@ -161,7 +164,7 @@ class SizeBench:
             generate_s=round(time.perf_counter() - started, 3),
         )
         (self.folder / "site").mkdir(parents=True, exist_ok=True)
-        self.app = make_app(self.folder / "site")
+        self.app = make_app(self.folder / "site", self.database_url)
         prepare(self.app)
 
     def profiling(self, what: str) -> bool:

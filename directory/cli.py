@@ -1,5 +1,5 @@
 """`flask` commands: `directory init|demo`, `feeds import|refresh|sources|add-source|
-remove-source|repair`, `probes run`, `search rebuild`. Long ones show progress and end with a
+remove-source|repair`, `probes run`, `search rebuild|follow`. Long ones show progress and end with a
 summary; the importer's and the probes' commands list every file or service that failed, with
 its reason, in English."""
 
@@ -446,6 +446,35 @@ def rebuild_command() -> None:
     """Rebuild the search index from the database (the database is the truth)."""
     count = with_progress(current_app.extensions["portee.search"].rebuild)
     click.echo(f"Search index rebuilt: {count} offers indexed.")
+
+
+@search_cli.command("follow")
+@click.option("--once", is_flag=True, help="One pass (rebuild if needed, apply, prune), then exit.")
+def follow_command(once: bool) -> None:
+    """Keep this node's index in step with the database's change table (one per node)."""
+    import signal
+    import threading
+
+    from search.follow import Follower, default_node_name
+
+    config = current_app.config
+    name = config["PORTEE_NODE_NAME"] or default_node_name(config["PORTEE_INDEX_DIR"])
+    follower = Follower(current_app.extensions["portee.search"], name)
+
+    def report(done) -> None:
+        rebuilt = f"index rebuilt ({done.rebuilt}), " if done.rebuilt else ""
+        pruned = f", {done.pruned} old changes pruned" if done.pruned else ""
+        click.echo(f"{rebuilt}{done.applied} organizations re-indexed, mark {done.mark}{pruned}")
+
+    if once:
+        report(follower.step())
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"Following the change table as node {name!r}.")
+    follower.run(stop, poll=config["PORTEE_FOLLOW_POLL_SECONDS"], report=report)
+    click.echo("Follower stopped.")
 
 
 def init_app(app: Flask) -> None:

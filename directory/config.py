@@ -25,6 +25,11 @@ def defaults(instance_path: str) -> dict:
         "DATABASE_URL": os.environ.get("DATABASE_URL")
         or f"sqlite:///{instance / 'portee.sqlite3'}",
         "PORTEE_INDEX_DIR": os.environ.get("PORTEE_INDEX_DIR") or str(instance / "index"),
+        # Several nodes (search/follow.py): this node's name in `index_node` (default: the
+        # machine's name and the index folder), and how often its follower polls the change
+        # table when no notification wakes it.
+        "PORTEE_NODE_NAME": os.environ.get("PORTEE_NODE_NAME", ""),
+        "PORTEE_FOLLOW_POLL_SECONDS": float(os.environ.get("PORTEE_FOLLOW_POLL_SECONDS", "1")),
         "PORTEE_FETCH_ALLOW_PRIVATE": env_flag("PORTEE_FETCH_ALLOW_PRIVATE"),
         "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret_key(instance),
         "PORTEE_PAGE_SIZE": int(os.environ.get("PORTEE_PAGE_SIZE", "20")),

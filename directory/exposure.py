@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from directory.models import ExposureDay
@@ -47,14 +48,27 @@ class ExposureLedger:
             shown, clicks = self._shown, self._clicks
             self._shown, self._clicks = Counter(), Counter()
             self._last_flush = time.monotonic()
-        keys = set(shown) | set(clicks)
+        # One atomic increment per row, in one order in every process: workers and nodes
+        # writing the same rows neither lose counts nor deadlock (they did on PostgreSQL).
+        keys = sorted(set(shown) | set(clicks))
+        table = ExposureDay.__table__
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         for organization_id, day in keys:
-            row = session.get(ExposureDay, (organization_id, day)) or ExposureDay(
-                organization_id=organization_id, day=day
+            statement = dialect.insert(table).values(
+                organization_id=organization_id,
+                day=day,
+                shown=shown[(organization_id, day)],
+                clicks=clicks[(organization_id, day)],
             )
-            row.shown += shown[(organization_id, day)]
-            row.clicks += clicks[(organization_id, day)]
-            session.add(row)
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[table.c.organization_id, table.c.day],
+                    set_={
+                        "shown": table.c.shown + statement.excluded.shown,
+                        "clicks": table.c.clicks + statement.excluded.clicks,
+                    },
+                )
+            )
         session.commit()
         return len(keys)
 

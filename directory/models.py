@@ -508,3 +508,28 @@ class ProbeOutage(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, index=True)
     down_notified_at: datetime | None = None
     back_notified_at: datetime | None = None
+
+
+class IndexChange(SQLModel, table=True):
+    """An organization whose listing a commit changed, written in that commit's transaction
+    (search/changes.py). Every node's follower re-indexes what lies past its own mark, so
+    every node's index follows the database; rows every known node has passed are pruned."""
+
+    __tablename__ = "index_change"
+    # On SQLite, ids are never given again after the newest rows are pruned.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int  # no foreign key: a deleted organization leaves the index too
+    changed_at: datetime = Field(default_factory=utcnow)
+
+
+class IndexNode(SQLModel, table=True):
+    """A node's index and how far it has applied the change table (its mark), so that rows
+    are pruned only once every node seen lately has passed them."""
+
+    __tablename__ = "index_node"
+
+    name: str = Field(primary_key=True, max_length=200)
+    mark: int = 0
+    seen_at: datetime = Field(default_factory=utcnow)

@@ -20,7 +20,7 @@ from directory import exposure
 from directory.db import Database, get_database
 from directory.identity import database_id
 from directory.models import Category, Software
-from search import sync
+from search import changes, sync
 from search.documents import offered_count
 from search.freshness import Confirmations, read_confirmations
 from search.health import Health, read_health
@@ -219,6 +219,17 @@ class SearchService:
                     rest, self._batch = self._batch, None
                 self._write(rest)
 
+    # -- the change table (search/changes.py, search/follow.py) -----------------------------
+    def latest_change(self) -> int:
+        """The newest id of the change table: a rebuild records it before it reads."""
+        with self.database.session_scope() as session:
+            return changes.latest(session)
+
+    def apply_changes(self, organization_ids: set[int], mark: int) -> None:
+        """Re-index these organizations, then record `mark` in the build they went to."""
+        with self.database.session_scope() as session:
+            self.index.update_organizations(session, organization_ids, mark)
+
     # -- the index and the database it belongs to --------------------------------------------
     def database_id(self) -> str:
         """This database's id (directory/identity.py), read once per process."""
@@ -291,6 +302,7 @@ class SearchService:
                 self.database_id(),
                 wait=False,
                 needed=self.stale_reason,
+                mark=self.latest_change,
             )
         except Exception:
             log.exception("Search index rebuild failed")
@@ -315,13 +327,18 @@ class SearchService:
             total=total,
             advance=advance,
             needed=needed,
+            mark=self.latest_change,
         )
         return (reason["why"], count) if count is not None else (None, None)
 
     def rebuild(self, total=None, advance=None) -> int:
         """Rebuild the index from the database (waits for a rebuild running elsewhere)."""
         return self.index.rebuild(
-            self.database.session_scope, self.database_id(), total=total, advance=advance
+            self.database.session_scope,
+            self.database_id(),
+            total=total,
+            advance=advance,
+            mark=self.latest_change,
         )
 
 

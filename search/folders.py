@@ -3,7 +3,8 @@
 `PORTEE_INDEX_DIR` holds:
 
     current       a symbolic link to the build in use, replaced atomically by a rebuild
-    build-…/      one build: Whoosh's files and `identity.json` (schema, database id)
+    build-…/      one build: Whoosh's files, `identity.json` (schema, database id) and `mark`
+                  (how far in the database's change table this build has applied; search/follow.py)
     rebuild.lock  held (flock) by the one rebuild running, in whatever process
     swap.lock     held shared by each writer while it writes, exclusively by a rebuild's swap
     changes       while a rebuild runs: the organizations committed since it began
@@ -32,6 +33,7 @@ from pathlib import Path
 CURRENT = "current"
 BUILD_PREFIX = "build-"
 IDENTITY = "identity.json"
+MARK = "mark"
 JOURNAL = "changes"
 REBUILD_LOCK = "rebuild.lock"
 SWAP_LOCK = "swap.lock"
@@ -94,6 +96,20 @@ class Folder:
     @staticmethod
     def write_identity(build: Path, identity: dict) -> None:
         (build / IDENTITY).write_text(json.dumps(identity, sort_keys=True))
+
+    @staticmethod
+    def mark(build: Path) -> int | None:
+        """The last change-table id this build has applied (None: unknown, an older build)."""
+        try:
+            return int((build / MARK).read_text())
+        except (OSError, ValueError):
+            return None
+
+    @staticmethod
+    def write_mark(build: Path, mark: int) -> None:
+        staged = build / f".{MARK}-{secrets.token_hex(6)}"
+        staged.write_text(str(mark))
+        os.replace(staged, build / MARK)
 
     # -- locks -------------------------------------------------------------------------------
     @contextmanager

@@ -212,35 +212,47 @@ class OfferIndex:
         return self.snapshot().organization_count()
 
     # -- writing ---------------------------------------------------------------------------
-    def update_organizations(self, session: Session, organization_ids: set[int]) -> None:
+    def mark(self) -> int | None:
+        """How far the build in use has applied the change table (search/follow.py)."""
+        build = self.build()
+        return None if build is None else self.folder.mark(build)
+
+    def update_organizations(
+        self, session: Session, organization_ids: set[int], mark: int | None = None
+    ) -> None:
         """Replace the documents of these organizations with their current offers.
 
         Called after the commit that changed them. A rebuild running meanwhile (in any
         process) read the database before that commit, perhaps: the organizations go to its
         journal too, and it indexes them again before it swaps its build in. The swap waits
         for this write, and a write that comes after the swap finds the new build.
+
+        `mark` (the follower's) is written into the build the organizations went to, after them.
         """
-        if not organization_ids:
+        if not organization_ids and mark is None:
             return
         try:
             with self.folder.lock(SWAP_LOCK, shared=True):
-                self._update(session, organization_ids)
+                self._update(session, organization_ids, mark)
         except OSError as exc:  # a folder this process may not write
             raise IndexUnavailable(f"the search index cannot be written: {exc}") from exc
 
-    def _update(self, session: Session, organization_ids: set[int]) -> None:
+    def _update(self, session: Session, organization_ids: set[int], mark: int | None) -> None:
         """Called with the swap lock held (shared)."""
-        recorded = self.folder.record(organization_ids)
+        recorded = self.folder.record(organization_ids) if organization_ids else False
         build = self.build()
         if build is None:
-            if recorded:
+            if recorded and mark is None:
                 return  # the rebuild will index them
             raise IndexStale(MISSING, str(self.directory))
-        try:
-            ix = _open(build)
-        except Exception as exc:  # a half-written or foreign folder
-            raise IndexUnavailable(str(exc)) from exc
-        _write(ix, session, organization_ids)
+        if organization_ids:
+            try:
+                ix = _open(build)
+            except Exception as exc:  # a half-written or foreign folder
+                raise IndexUnavailable(str(exc)) from exc
+            _write(ix, session, organization_ids)
+        if mark is not None:
+            self.folder.write_mark(build, mark)
 
     def rebuild(
         self,
@@ -251,6 +263,7 @@ class OfferIndex:
         advance: Callable[[int], None] | None = None,
         wait: bool = True,
         needed: Callable[[], str | None] | None = None,
+        mark: Callable[[], int] | None = None,
     ) -> int | None:
         """Fill a new build from the database, catch up with what was committed meanwhile,
         then swap it in. Returns the number of offers indexed.
@@ -258,13 +271,16 @@ class OfferIndex:
         `sessions()` opens a session (each round of catching up reads the database again).
         One rebuild runs at a time: another one waits, or with `wait` off gives up (None).
         `needed()`, asked once the rebuild holds its lock, may say that it is no longer needed
-        (another process has just rebuilt): None is returned then.
+        (another process has just rebuilt): None is returned then. `mark()`, asked before the
+        database is read, gives the newest id of the change table, which the build records:
+        what is committed after it is applied by the follower (search/follow.py).
         """
         with self.folder.lock(REBUILD_LOCK, wait=wait) as held:
             if not held or (needed is not None and not needed()):
                 return None
             # The journal starts before the database is read: a commit is either seen by the
             # read below or noted by its writer, which runs after it.
+            noted = mark() if mark is not None else None
             self.folder.start_journal()
             build = self.folder.new_build()
             try:
@@ -283,6 +299,8 @@ class OfferIndex:
                         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     }
                     self.folder.write_identity(build, identity)
+                    if noted is not None:
+                        self.folder.write_mark(build, noted)
                     self.folder.publish(build)
                     self.folder.stop_journal()
             except BaseException:

@@ -1,8 +1,10 @@
 """Keep the index in step with the database through session events (as Warehouse does).
 
 `after_flush` collects the organizations whose listing changed in `session.info`;
-`after_commit` re-indexes them. Every path that commits a change is caught, and a rollback
-indexes nothing. `directory/` never imports this module: app.py installs it.
+`before_commit` writes them to the change table in the same transaction (search/changes.py:
+every node's follower reads it); `after_commit` re-indexes them in this node's index at once.
+Every path that commits a change is caught, and a rollback indexes nothing. `directory/` never
+imports this module: app.py installs it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy.orm import sessionmaker
 
 from directory.feeds.ledger import SOURCES_WRITTEN
 from directory.models import Organization, ProbeState, Service
+from search import changes
 
 log = logging.getLogger(__name__)
 PENDING = "portee_search_pending"
@@ -70,6 +73,17 @@ def install(session_factory: sessionmaker, service) -> None:
             session.info[CONFIRMED] = True
         if _health_changed(session):
             session.info[HEALTH] = True
+
+    @event.listens_for(session_factory, "before_commit")
+    def record(session):
+        if session.in_nested_transaction():  # a savepoint: the outer commit records
+            return
+        # The commit flushes after this event: flush first so that every change is collected.
+        if session.new or session.dirty or session.deleted:
+            session.flush()
+        pending = session.info.get(PENDING)
+        if pending:
+            changes.record(session, pending)
 
     @event.listens_for(session_factory, "after_commit")
     def index(session):

@@ -71,6 +71,7 @@ def init_app(app: Flask) -> None:
     from directory.web.api import docs as api_docs_bp
     from directory.web.apply import bp as apply_bp
     from directory.web.dashboard import bp as dashboard_bp
+    from directory.web.health import bp as health_bp
     from directory.web.match import bp as match_bp
     from directory.web.moderation import bp as moderation_bp
     from directory.web.opendata import bp as opendata_bp
@@ -102,6 +103,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(match_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(opendata_bp)
+    app.register_blueprint(health_bp)
     app.extensions["portee.exposure"] = ExposureLedger(app.config["PORTEE_EXPOSURE_FLUSH_SECONDS"])
     app.teardown_request(_flush_exposure)
     page_cache.init_app(app)
