@@ -9,7 +9,7 @@ from wtforms import EmailField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from directory.membership import MAX_MESSAGE
-from directory.moderation import MAX_REASON
+from directory.moderation.errors import MAX_REASON
 
 # -- wording -------------------------------------------------------------------------------
 
