@@ -6,10 +6,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectChoice, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from directory.membership import MAX_MESSAGE
 from directory.moderation.errors import MAX_REASON
+from directory.web.validators import email_address
 
 # -- wording -------------------------------------------------------------------------------
 
@@ -127,7 +128,7 @@ class ReasonForm(FlaskForm):
 
 class GrantForm(FlaskForm):
     email = EmailField(
-        _l("E-mail address of the account"), [DataRequired(), Length(max=254), Email()]
+        _l("E-mail address of the account"), [DataRequired(), Length(max=254), email_address()]
     )
 
 
