@@ -216,7 +216,7 @@ def test_match_page_explains_and_relaxes(app, hosts):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "No host matches all your requirements. Without “in Basque”" in html
-    assert "Covers 1 of 1 needs" in html
+    assert "Covers 1 of 1 need" in html
     french = client.get("/match?needs=video-calls", headers={"Accept-Language": "fr"})
     assert french.status_code == 200 and '<html lang="fr">' in french.get_data(as_text=True)
 

@@ -59,6 +59,20 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def error_summary(form) -> list[tuple[str | None, str | None, str]]:
+    """Each mistake of a form as (anchor of its field, its label, the message), the form's own
+    mistakes last (no anchor): what the error summary at the top of a form lists."""
+    found = []
+    fields = [(f"#{f.id}", f) for f in form if f.name != "csrf_token"]
+    fields += [(f"#{name}-label", f) for name, f in (getattr(form, "locked", None) or {}).items()]
+    for anchor, field in fields:
+        for error in field.errors or ():
+            if not isinstance(error, (dict, list, tuple)):
+                found.append((anchor, str(field.label.text), str(error)))
+    found += [(None, None, str(error)) for error in form.form_errors]
+    return found
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         localized=localized, country_name=country_name, language_name=language_name, age=age
@@ -69,4 +83,5 @@ def init_app(app: Flask) -> None:
         get_locale=get_locale,
         describe=issue_text.describe,
         unconfirmed_since=unconfirmed_since,
+        error_summary=error_summary,
     )
