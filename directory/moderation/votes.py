@@ -14,7 +14,14 @@ from sqlmodel import Session, select
 
 from directory import membership, permissions, staleness
 from directory.accounts import audit
-from directory.models import Account, Application, Decision, Organization, PublicLogEntry
+from directory.models import (
+    Account,
+    Application,
+    ApplicationMessage,
+    Decision,
+    Organization,
+    PublicLogEntry,
+)
 from directory.moderation.errors import MAX_REASON, ModerationError
 from directory.moderation.team import is_conflicted
 from directory.timeutil import utcnow
@@ -258,3 +265,25 @@ def open_applications(session: Session) -> list[tuple[Application, Organization]
         .order_by(waiting_since, Application.id)
     ).all()
     return [(application, organization) for application, organization in rows]
+
+
+def queue_votes(
+    session: Session, account: Account, applications: list[Application]
+) -> dict[int, tuple[Tally, str | None]]:
+    """For the queue: each open application's tally this round, and `account`'s own vote."""
+    found = {}
+    for application in applications:
+        decisions = decisions_of(session, application)
+        mine = next((d.vote for d in decisions if d.moderator_id == account.id), None)
+        found[application.id] = (tally(decisions), mine)
+    return found
+
+
+def message_authors(session: Session, application: Application) -> dict[int, str]:
+    """Who wrote each message of the conversation (moderators see who asked), by message id."""
+    rows = session.exec(
+        select(ApplicationMessage.id, Account.email)
+        .join(Account, Account.id == ApplicationMessage.author_id)
+        .where(ApplicationMessage.application_id == application.id)
+    ).all()
+    return {message_id: email for message_id, email in rows}

@@ -59,6 +59,12 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def colon() -> str:
+    """The colon that ends a label in the reader's language: French puts a non-breaking space
+    before it."""
+    return "\u00a0:" if str(get_locale() or "en") == "fr" else ":"
+
+
 def error_summary(form) -> list[tuple[str | None, str | None, str]]:
     """Each mistake of a form as (anchor of its field, its label, the message), the form's own
     mistakes last (no anchor): what the error summary at the top of a form lists."""
@@ -84,4 +90,5 @@ def init_app(app: Flask) -> None:
         describe=issue_text.describe,
         unconfirmed_since=unconfirmed_since,
         error_summary=error_summary,
+        colon=colon,
     )

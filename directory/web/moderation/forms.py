@@ -14,6 +14,26 @@ from directory.web.validators import email_address
 
 # -- wording -------------------------------------------------------------------------------
 
+# An application's state as moderators read it (the applicant reads apply.forms.STATE).
+MODERATOR_STATE = {
+    "submitted": _l("Waiting for your votes"),
+    "questioned": _l("Waiting for the applicant's answer to a question"),
+    "withdrawn": _l("Withdrawn by the applicant"),
+    "approved": _l("Approved"),
+    "rejected": _l("Not accepted"),
+}
+# A vote already cast, in the past tense ("camille@… approved").
+VOTED = {
+    "approve": _l("%(who)s approved"),
+    "reject": _l("%(who)s rejected"),
+    "abstain": _l("%(who)s abstained"),
+}
+VOTED_BY_YOU = {
+    "approve": _l("You approved"),
+    "reject": _l("You rejected"),
+    "abstain": _l("You abstained"),
+}
+
 VOTE = {
     "approve": _l("Approve"),
     "reject": _l("Reject"),

@@ -43,7 +43,10 @@ def _helpers():
         "log_kinds": forms.LOG_KIND,
         "log_lines": forms.LOG_LINE,
         "memberships": forms.MEMBERSHIP,
-        "states": STATE,
+        "states": forms.MODERATOR_STATE,
+        "voted": forms.VOTED,
+        "voted_by_you": forms.VOTED_BY_YOU,
+        "votes_labels": forms.VOTE,
     }
 
 
@@ -58,7 +61,8 @@ def queue():
         (application, organization, _checks(application, organization))
         for application, organization in moderation.open_applications(session)
     ]
-    return render_template("moderation/queue.html", items=items)
+    votes = moderation.queue_votes(session, current_account(), [a for a, _o, _c in items])
+    return render_template("moderation/queue.html", items=items, votes=votes)
 
 
 @bp.get("/applications/<int:application_id>")
@@ -325,6 +329,7 @@ def _application_page(application, status=200, vote_form=None, question_form=Non
         organization=organization,
         commitments=[(key, COMMITMENT[key]) for key in membership.COMMITMENTS],
         messages=membership.conversation(session, application),
+        authors=moderation.message_authors(session, application),
         kinds=MESSAGE_KIND,
         checks=_checks(application, organization),
         decisions=[(d, d.moderator_id and session.get(Account, d.moderator_id)) for d in decisions],
