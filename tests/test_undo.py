@@ -105,3 +105,24 @@ def test_stopping_a_file_asks_first_then_can_be_undone_for_a_while(demo_app):
     client.post(f"{base}/restore/{latest}", data={"csrf_token": token})
     with get_database(demo_app).session_scope() as session:
         assert session.exec(select(Source).where(Source.url == feed)).first() is None
+
+
+def test_a_file_that_cannot_be_reached_is_said_once_in_plain_words(demo_app):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on, on this machine
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    organization = org_id(demo_app, "le-chaton-libre")
+    client = signed_in(demo_app, (organization,))
+    base = f"/dashboard/organizations/{organization}/sources"
+    url = f"http://127.0.0.1:{port}/chaton.properties"
+    response = client.post(
+        f"{base}/preview",
+        data={"csrf_token": csrf_token(client, base), "url": url, "kind": "organization"},
+    )
+    page = html(response)
+    assert f"We could not reach 127.0.0.1:{port}" in page
+    assert "You may still add this file" in page
+    assert "This file has errors" not in page
+    assert page.count("could not be reached") == 1  # the reason, said once
