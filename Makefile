@@ -16,7 +16,7 @@ run: install
 POSTGRES_TESTS := $(addprefix tests/test_,$(addsuffix .py,account apply catalog confirmation \
   dashboard import import_integrity import_quiet match moderation near ownership search \
   probe_runs search_engine search_reading sessions sources staleness trust outages drift health \
-  open_data open_api nodes))
+  open_data open_api nodes undo))
 
 # One throwaway PostgreSQL cluster for both passes: the whole suite on SQLite (with the
 # migrations on both databases), then the modules above on PostgreSQL.

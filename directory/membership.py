@@ -2,7 +2,7 @@
 
 A host applies (the organization is created as a `candidate`, invisible to the public), the
 moderators may ask questions, the host answers or withdraws; the moderators approve or reject
-(directory/moderation.py counts their votes); a rejected applicant may appeal once, which
+(directory/moderation/votes.py counts their votes); a rejected applicant may appeal once, which
 opens a second round. Every step is audited. Callers commit.
 """
 

@@ -154,7 +154,9 @@ def _rank(request: MatchRequest, by_need: dict[Need, list[Offer]], fairness: Fai
     large = (request.group_size or 0) > LARGE_GROUP
 
     def offer_fit(offer: Offer) -> int:
-        fit = sum(1 for wish in wishes if satisfies(offer, wish))
+        # A wish the person stated weighs twice the group-size hint: "in French" always beats
+        # "guests join without an account", which only breaks ties among equal wishes.
+        fit = 2 * sum(1 for wish in wishes if satisfies(offer, wish))
         return fit + (1 if large and offer.registration == "none" else 0)
 
     hosts: dict[int, HostMatch] = {}

@@ -197,6 +197,9 @@ def test_an_application_creates_a_private_candidate(app, web, applicant):
     [claim] = rows(app, DomainClaim, DomainClaim.organization_id == organization.id)
     assert claim.domain == "chaton-du-lac.invalid" and claim.verified_at is None
     assert claim.token in html and "_portee-verification.chaton-du-lac.invalid" in html
+    # the token in a box to copy, with a short how-to for each way of publishing it
+    assert f'id="domain-token" type="text" value="{claim.token}" readonly' in html
+    assert "How to publish the file" in html and "How to add the DNS record" in html
 
     # Not public: no page, no JSON, not offered in search even once it has a service.
     assert web.get(f"/hosts/{organization.slug}").status_code == 404

@@ -154,5 +154,5 @@ def test_a_host_joins_and_switches_its_service_to_full(site, page):
     page.get_by_role("button", name="We are full").click()
     expect(page.get_by_role("button", name="Open again to newcomers")).to_be_visible()
     page.goto(f"/hosts/{slug}")
-    expect(page.get_by_text("Full: not taking new accounts")).to_be_visible()
+    expect(page.get_by_text("Full: at capacity for now")).to_be_visible()
     assert_accessible(page)

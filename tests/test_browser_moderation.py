@@ -97,7 +97,7 @@ def test_a_moderator_completes_the_quorum_and_the_public_finds_the_new_member(ne
     page.get_by_role("link", name=NAME).click()
     page.wait_for_url(re.compile(rf"/moderation/applications/{live_site.application_id}$"))
     expect(page.get_by_text("Nous hébergeons les associations du vallon.")).to_be_visible()
-    expect(page.get_by_text(f"{OTHER_MODERATOR}: Approve")).to_be_visible()
+    expect(page.get_by_text(f"{OTHER_MODERATOR} approved")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("radio", name="Approve").check()

@@ -216,7 +216,7 @@ def test_match_page_explains_and_relaxes(app, hosts):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "No host matches all your requirements. Without “in Basque”" in html
-    assert "Covers 1 of 1 needs" in html
+    assert "Covers 1 of 1 need" in html
     french = client.get("/match?needs=video-calls", headers={"Accept-Language": "fr"})
     assert french.status_code == 200 and '<html lang="fr">' in french.get_data(as_text=True)
 
@@ -356,3 +356,35 @@ def test_referral_shares_add_up(app, hosts):
         shares = referrals(session, 30)
     assert shares[hosts["A"]].share == pytest.approx(0.75)
     assert shares[hosts["A"]].shown == 1
+
+
+def test_a_stated_wish_outweighs_the_large_group_hint(app):
+    german = add_host(app, "German, no account", [everything(VIDEO, languages=("de",))])
+    french = add_host(app, "French, accounts", [everything(VIDEO, registration="free")])
+    result = match(app, Preference("language", "fr"), needs=(VIDEO,), group_size=30)
+    order = [h.organization_id for h in result.hosts]
+    assert order.index(french) < order.index(german)
+
+
+def test_a_declared_capacity_below_the_group_puts_the_host_after_the_others(app):
+    small = add_host(app, "Small room", [everything(VIDEO)])
+    large = add_host(app, "Large room", [everything(VIDEO)])
+    with get_database(app).session_scope() as session:
+        for organization_id, capacity in ((small, 20), (large, 50)):
+            service = session.exec(
+                select(Service).where(Service.organization_id == organization_id)
+            ).one()
+            listings.set_fields(session, service, {"capacity_participants": capacity}, "form")
+        session.commit()
+    page = (
+        app.test_client()
+        .get("/match?needs=video-calls&group_size=30", headers={"Accept-Language": "en"})
+        .get_data(as_text=True)
+    )
+    assert "For a group of 30 people." in page
+    assert page.index("Large room") < page.index("Small room")  # whatever the day's rotation
+    assert "says it takes up to 20 people, fewer than your group" in page
+    assert "Jitsi Meet" in page  # each offer's software
+    # the form folded ("change my needs") above the results, not spread before them
+    assert page.index('<details class="change-needs">') < page.index('<form class="form match')
+    assert '<details class="change-needs" open' not in page

@@ -20,7 +20,7 @@ def address_policy() -> AddressPolicy:
 
 def fetchable(_form, field) -> None:
     """A WTForms validator: the address passes the fetch's rules (security.md §1)."""
-    if not field.data:
+    if not field.data or field.errors:  # one message per mistake: the form's own comes first
         return
     try:
         field.data = address_policy().check_entry(field.data)

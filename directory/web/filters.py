@@ -75,6 +75,26 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def colon() -> str:
+    """The colon that ends a label in the reader's language: French puts a non-breaking space
+    before it."""
+    return "\u00a0:" if str(get_locale() or "en") == "fr" else ":"
+
+
+def error_summary(form) -> list[tuple[str | None, str | None, str]]:
+    """Each mistake of a form as (anchor of its field, its label, the message), the form's own
+    mistakes last (no anchor): what the error summary at the top of a form lists."""
+    found = []
+    fields = [(f"#{f.id}", f) for f in form if f.name != "csrf_token"]
+    fields += [(f"#{name}-label", f) for name, f in (getattr(form, "locked", None) or {}).items()]
+    for anchor, field in fields:
+        for error in field.errors or ():
+            if not isinstance(error, (dict, list, tuple)):
+                found.append((anchor, str(field.label.text), str(error)))
+    found += [(None, None, str(error)) for error in form.form_errors]
+    return found
+
+
 def init_app(app: Flask) -> None:
     from directory.web import nearby
 
@@ -93,4 +113,6 @@ def init_app(app: Flask) -> None:
         describe=issue_text.describe,
         unconfirmed_since=unconfirmed_since,
         near=nearby,
+        error_summary=error_summary,
+        colon=colon,
     )

@@ -18,6 +18,8 @@ class HostView:
     organization: Organization
     match: HostMatch
     offers: list[tuple[Need, Service]]  # each covered need with the offer that fulfils it
+    # Offers whose declared capacity (`service.capacity.participants`) is below the group size.
+    too_small: list[Service] = field(default_factory=list)
 
 
 @dataclass
@@ -63,7 +65,17 @@ def run_match(request: MatchRequest, limit: int = 20) -> MatchOutcome:
             if offer.service_id in services
         ]
         if offers:
-            outcome.hosts.append(HostView(offers[0][1].organization, host, offers))
+            too_small = [
+                service
+                for _need, service in offers
+                if request.group_size
+                and service.capacity_participants is not None
+                and service.capacity_participants < request.group_size
+            ]
+            outcome.hosts.append(HostView(offers[0][1].organization, host, offers, too_small))
+    # A host that says it takes fewer people than the group is not a full match: it comes after
+    # the others that cover as much (a stable sort keeps the fair order otherwise).
+    outcome.hosts.sort(key=lambda h: (-h.match.covered_open, -h.match.covered, bool(h.too_small)))
     categories = {c.slug: c for c in public.categories(session)}
     software = {s.slug: s for s in public.software_list(session)}
     for need in request.needs:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from directory.accounts import MAX_PASSWORD, MIN_PASSWORD, normalize_email
+from directory.web.validators import email_address
 
 MAX_EMAIL = 254
 
@@ -23,7 +24,7 @@ def email_field(label=None):
         validators=[
             DataRequired(_l("Please give your e-mail address.")),
             Length(max=MAX_EMAIL, message=_l("This address is too long.")),
-            Email(_l("This is not a valid e-mail address.")),
+            email_address(),
         ],
         render_kw={"autocomplete": "email"},
     )

@@ -17,13 +17,14 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from directory.membership import COMMITMENTS, MAX_MESSAGE, MAX_MOTIVATION
 from directory.vocabulary import LEGAL_TYPES
 from directory.web import issue_text
 from directory.web.addresses import fetchable
 from directory.web.labels import LEGAL_TYPE
+from directory.web.validators import HttpUrl, email_address
 
 # -- wording -------------------------------------------------------------------------------
 
@@ -141,9 +142,9 @@ def _sort_key(text: str) -> str:
 
 # -- validators ----------------------------------------------------------------------------
 
-_web_address = URL(require_tld=True, message=_l("Enter a web address starting with https://."))
+_web_address = HttpUrl()
 # Whether a file's host may be fetched is the importer's guard to say (`fetchable`).
-_file_address = URL(require_tld=False, message=_l("Enter a web address starting with https://."))
+_file_address = HttpUrl(require_tld=False)
 
 
 _committed = DataRequired(message=_l("You must make this commitment to apply."))
@@ -175,7 +176,7 @@ class ApplicationForm(FlaskForm):
         _l("Website"), [DataRequired(), Length(max=500), _web_address], filters=[_strip]
     )
     contact_email = EmailField(
-        _l("Contact e-mail"), [DataRequired(), Length(max=254), Email()], filters=[_strip]
+        _l("Contact e-mail"), [DataRequired(), Length(max=254), email_address()], filters=[_strip]
     )
     contact_url = URLField(
         _l("Contact page (optional)"), [Optional(), Length(max=500), _web_address], filters=[_strip]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -18,10 +16,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import (
-    URL,
     AnyOf,
     DataRequired,
-    Email,
     Length,
     NumberRange,
     Optional,
@@ -35,25 +31,11 @@ from directory.vocabulary import COUNT_LIMIT, LEGAL_TYPES, LOADS, PRICES, REGIST
 from directory.web import labels
 from directory.web.addresses import fetchable
 from directory.web.filters import language_name, localized
+from directory.web.validators import HttpUrl, email_address
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-class HttpUrl(URL):
-    """An http(s) address with a real host name (javascript:, data:, ftp: are refused)."""
-
-    def __init__(self, message=None) -> None:
-        super().__init__(
-            require_tld=True,
-            message=message or _l("Enter a full address starting with https:// or http://."),
-        )
-
-    def __call__(self, form, field) -> None:
-        if urlsplit(field.data or "").scheme.lower() not in ("http", "https"):
-            raise ValidationError(self.message)
-        super().__call__(form, field)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -113,7 +95,7 @@ class ProfileForm(ListingForm):
     address = StringField(_l("Place"), [Optional(), Length(max=300)], filters=[_strip])
     languages = MultiCheckboxField(_l("Languages"))
     contact_email = StringField(
-        _l("Contact e-mail"), [Optional(), Length(max=254), Email()], filters=[_strip]
+        _l("Contact e-mail"), [Optional(), Length(max=254), email_address()], filters=[_strip]
     )
     contact_url = StringField(
         _l("Contact page"), [Optional(), Length(max=500), HttpUrl()], filters=[_strip]
@@ -223,6 +205,6 @@ SOURCE_KINDS = {
 class InviteForm(FlaskForm):
     email = StringField(
         _l("E-mail address of the person to invite"),
-        [DataRequired(), Length(max=254), Email()],
+        [DataRequired(), Length(max=254), email_address()],
         filters=[_strip],
     )

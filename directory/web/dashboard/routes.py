@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import fresh_login_required, login_required
 
-from directory import editing, permissions, public, sources
+from directory import editing, permissions, public, sources, undo
 from directory.accounts import audit
 from directory.db import get_database, get_session
 from directory.feeds import runner
@@ -190,6 +190,7 @@ def services(org_id: int):
         locks=editing.service_locks(session, items),
         health=report.health(session, [s.id for s in items if s.retired_at is None]),
         **probe_words.helpers(),
+        undoable=undo.retired_services(session, organization),
     )
 
 
@@ -235,6 +236,43 @@ def service(org_id: int, service_id: int):
     return _render(
         "dashboard/service_form.html", organization, status, form=form, service=item, locked=locked
     )
+
+
+@bp.get("/organizations/<int:org_id>/services/<int:service_id>/retire")
+@login_required
+def confirm_retire_service(org_id: int, service_id: int):
+    """Ask first (a page: works without JavaScript)."""
+    organization = organization_for(org_id, "edit")
+    item = _service_for(organization, service_id)
+    return _render(
+        "dashboard/confirm.html",
+        organization,
+        title=_("Stop offering %(name)s?", name=item.name),
+        explanation=_(
+            "It leaves the search results and the matchmaker at once; its page says it is no "
+            "longer offered. You can undo this for %(minutes)d minutes, then add it again.",
+            minutes=undo.UNDO_WINDOW.seconds // 60,
+        ),
+        action=url_for(".retire_service", org_id=org_id, service_id=service_id),
+        button=_("Yes, stop offering %(name)s", name=item.name),
+        back=url_for(".services", org_id=org_id),
+    )
+
+
+@bp.post("/organizations/<int:org_id>/services/<int:service_id>/restore")
+@login_required
+def restore_service(org_id: int, service_id: int):
+    organization = organization_for(org_id, "edit")
+    session = get_session()
+    item = _service_for(organization, service_id)
+    try:
+        undo.restore_service(session, current_account(), organization, item)
+    except undo.UndoError:
+        flash(_("It is too late to undo this: add the service again."), "error")
+    else:
+        session.commit()
+        flash(_("The service %(name)s is offered again.", name=item.name))
+    return redirect(url_for(".services", org_id=org_id))
 
 
 @bp.post("/organizations/<int:org_id>/services/<int:service_id>/retire")
@@ -286,6 +324,7 @@ def _sources_page(organization, status: int = 200, form=None, preview=None):
         status,
         sources=sources.organization_sources(session, organization.id),
         history=editing.fetch_history(session, organization.id),
+        removed=undo.removed_files(session, organization),
         form=form or forms.SourceForm(formdata=None),
         preview=preview,
     )
@@ -344,6 +383,44 @@ def preview_source(org_id: int):
     with Fetcher.from_config(current_app.config) as fetcher:
         preview = runner.preview_source(fetcher, form.url.data, form.kind.data)
     return _sources_page(organization, form=form, preview=editing.summarize_preview(preview))
+
+
+@bp.get("/organizations/<int:org_id>/sources/<int:source_id>/remove")
+@fresh_login_required
+def confirm_remove_source(org_id: int, source_id: int):
+    """Ask first (a page: works without JavaScript)."""
+    organization = organization_for(org_id, "edit")
+    source = editing.source_of(get_session(), organization, source_id) or abort(404)
+    return _render(
+        "dashboard/confirm.html",
+        organization,
+        title=_("Stop reading %(url)s?", url=source.url),
+        explanation=_(
+            "Portée stops reading this file; what it published stays until something replaces "
+            "it, and the services it listed leave the results. You can undo this for "
+            "%(minutes)d minutes.",
+            minutes=undo.UNDO_WINDOW.seconds // 60,
+        ),
+        action=url_for(".remove_source", org_id=org_id, source_id=source_id),
+        button=_("Yes, stop reading this file"),
+        back=url_for(".sources_page", org_id=org_id),
+    )
+
+
+@bp.post("/organizations/<int:org_id>/sources/restore/<int:event_id>")
+@fresh_login_required
+def read_source_again(org_id: int, event_id: int):
+    organization = organization_for(org_id, "edit")
+    session = get_session()
+    try:
+        undo.read_again(session, current_account(), organization, event_id, address_policy())
+    except (undo.UndoError, sources.SourceError):
+        session.rollback()
+        flash(_("It is too late to undo this: add the file again."), "error")
+    else:
+        session.commit()
+        flash(_("Portée reads this file again from the next refresh."))
+    return redirect(url_for(".sources_page", org_id=org_id))
 
 
 @bp.post("/organizations/<int:org_id>/sources/<int:source_id>/remove")

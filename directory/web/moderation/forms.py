@@ -6,12 +6,33 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectChoice, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from directory.membership import MAX_MESSAGE
-from directory.moderation import MAX_REASON
+from directory.moderation.errors import MAX_REASON
+from directory.web.validators import email_address
 
 # -- wording -------------------------------------------------------------------------------
+
+# An application's state as moderators read it (the applicant reads apply.forms.STATE).
+MODERATOR_STATE = {
+    "submitted": _l("Waiting for your votes"),
+    "questioned": _l("Waiting for the applicant's answer to a question"),
+    "withdrawn": _l("Withdrawn by the applicant"),
+    "approved": _l("Approved"),
+    "rejected": _l("Not accepted"),
+}
+# A vote already cast, in the past tense ("camille@… approved").
+VOTED = {
+    "approve": _l("%(who)s approved"),
+    "reject": _l("%(who)s rejected"),
+    "abstain": _l("%(who)s abstained"),
+}
+VOTED_BY_YOU = {
+    "approve": _l("You approved"),
+    "reject": _l("You rejected"),
+    "abstain": _l("You abstained"),
+}
 
 VOTE = {
     "approve": _l("Approve"),
@@ -127,7 +148,7 @@ class ReasonForm(FlaskForm):
 
 class GrantForm(FlaskForm):
     email = EmailField(
-        _l("E-mail address of the account"), [DataRequired(), Length(max=254), Email()]
+        _l("E-mail address of the account"), [DataRequired(), Length(max=254), email_address()]
     )
 
 

@@ -3,7 +3,7 @@
 Moderators (and admins) review applications, vote, ask questions, run the automatic checks,
 suspend and reinstate members, read the audit trail and the failing sources; admins alone
 manage the team. The public log and its Atom feed are public. Every rule lives in
-directory/moderation.py; a view parses, calls one domain function, commits and says so.
+the directory/moderation package; a view parses, calls one domain function, commits and says so.
 """
 
 from __future__ import annotations
@@ -46,7 +46,10 @@ def _helpers():
         "log_kinds": forms.LOG_KIND,
         "log_lines": forms.LOG_LINE,
         "memberships": forms.MEMBERSHIP,
-        "states": STATE,
+        "states": forms.MODERATOR_STATE,
+        "voted": forms.VOTED,
+        "voted_by_you": forms.VOTED_BY_YOU,
+        "votes_labels": forms.VOTE,
     }
 
 
@@ -61,7 +64,8 @@ def queue():
         (application, organization, _checks(application, organization))
         for application, organization in moderation.open_applications(session)
     ]
-    return render_template("moderation/queue.html", items=items)
+    votes = moderation.queue_votes(session, current_account(), [a for a, _o, _c in items])
+    return render_template("moderation/queue.html", items=items, votes=votes)
 
 
 @bp.get("/applications/<int:application_id>")
@@ -342,6 +346,7 @@ def _application_page(application, status=200, vote_form=None, question_form=Non
         organization=organization,
         commitments=[(key, COMMITMENT[key]) for key in membership.COMMITMENTS],
         messages=membership.conversation(session, application),
+        authors=moderation.message_authors(session, application),
         kinds=MESSAGE_KIND,
         checks=_checks(application, organization),
         decisions=[(d, d.moderator_id and session.get(Account, d.moderator_id)) for d in decisions],
