@@ -210,7 +210,7 @@ def search_loop(site: Path, out: Path, quick: bool) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     client = app.test_client()
     for query in queries:  # warm-up, not recorded
-        client.get(query.url())
+        client.get(query.url(), follow_redirects=True)
     print("ready", flush=True)
     samples = []
     while not stopping:
@@ -218,7 +218,7 @@ def search_loop(site: Path, out: Path, quick: bool) -> None:
             if stopping:
                 break
             started = time.perf_counter()
-            response = client.get(query.url())
+            response = client.get(query.url(), follow_redirects=True)
             response.get_data()
             samples.append((time.time(), time.perf_counter() - started, response.status_code))
     out.write_text(json.dumps(samples))

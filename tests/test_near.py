@@ -163,7 +163,7 @@ def test_cards_say_how_far_in_both_languages(placed, lang, near_label, km, count
 @pytest.mark.parametrize(
     ("lang", "message"),
     [
-        ("fr", "Aucun hébergeur à moins de 50 km de Montréal : les plus proches d’abord."),
+        ("fr", "Aucun hébergeur à moins de 50 km de Montréal\u00a0: les plus proches d’abord."),
         ("en", "No host within 50 km of Montréal: the nearest come first."),
     ],
 )

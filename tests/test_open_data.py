@@ -193,7 +193,7 @@ def test_the_validator_refuses_a_private_address(sites, demo_template, tmp_path)
         html = response.get_data(as_text=True)
         assert "this address is not allowed" in html  # a numeric address is no host name
         assert "This file can be read" not in html
-        by_name = validate(client, "http://localhost./organization.properties")
+        by_name = validate(client, "http://files.intranet.local/organization.properties")
         assert by_name.status_code == 400
         assert "this address is not allowed (a local network name)" in by_name.text
 

@@ -143,7 +143,7 @@ def test_a_short_outage_sends_nothing_and_a_new_one_is_told_again(mailing_app, s
     step(mailing_app, clock, T0 + timedelta(hours=14))
     [down] = smtp_server.messages  # a new outage, told once
     # No language of its own that Portée speaks: the site's default, French.
-    assert down["Subject"] == "Portée : Service 0 est injoignable depuis 6 heures"
+    assert down["Subject"] == "Portée\u00a0: Service 0 est injoignable depuis 6 heures"
     assert "le serveur web a répondu 502" in down.get_content()
 
 

@@ -356,7 +356,7 @@ def test_probe_issues_read_in_french(app):
                                            "software": "Nextcloud"})  # fmt: skip
     with app.test_request_context(headers={"Accept-Language": "fr"}):
         assert describe(issue.as_dict()) == (
-            "/status.php est introuvable (404) : cela ne ressemble pas à un Nextcloud qui "
+            "/status.php est introuvable (404)\u00a0: cela ne ressemble pas à un Nextcloud qui "
             "fonctionne"
         )
 

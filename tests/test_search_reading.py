@@ -209,7 +209,7 @@ def test_a_large_group_puts_account_free_offers_first_and_says_so(demo, api):
     assert api("sondage pour 3 personnes")["reading"]["account_free_first"] is False
     for lang, said in (
         ("en", "For 30 people: offers that need no account come first."),
-        ("fr", "Pour 30 personnes : les offres sans compte d’abord."),
+        ("fr", "Pour 30 personnes\u00a0: les offres sans compte d’abord."),
     ):
         html = page(demo, "/search?q=sondage&group_size=30", lang)
         assert said in html, lang
