@@ -15,13 +15,16 @@ run: install
 # The domain and importer tests, run a second time with every app on PostgreSQL (README, Tests).
 POSTGRES_TESTS := $(addprefix tests/test_,$(addsuffix .py,account apply catalog confirmation \
   dashboard import import_integrity import_quiet match moderation near ownership search \
-  probe_runs search_engine search_reading sessions sources staleness trust outages drift health \
-  open_data open_api nodes undo))
+  probe_runs search_engine sessions sources staleness trust outages drift health \
+  nodes))
+
+# Both passes run on two workers, each taking whole test files (module fixtures are built once).
+PYTEST_WORKERS ?= -n 2 --dist loadfile
 
 # One throwaway PostgreSQL cluster for both passes: the whole suite on SQLite (with the
 # migrations on both databases), then the modules above on PostgreSQL.
 test: install-test
-	scripts/with-postgres sh -c '$(BIN)/pytest && $(BIN)/pytest --db=postgresql $(POSTGRES_TESTS)'
+	scripts/with-postgres sh -c '$(BIN)/pytest $(PYTEST_WORKERS) && $(BIN)/pytest $(PYTEST_WORKERS) --db=postgresql $(POSTGRES_TESTS)'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
