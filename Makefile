@@ -14,7 +14,7 @@ run: install
 
 # The domain and importer tests, run a second time with every app on PostgreSQL (README, Tests).
 POSTGRES_TESTS := $(addprefix tests/test_,$(addsuffix .py,account apply catalog confirmation \
-  dashboard import import_integrity import_quiet match moderation near ownership search \
+  dashboard import import_integrity import_quiet match moderation ownership search \
   probe_runs search_engine sessions sources staleness trust outages drift health \
   nodes))
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import ssl
 import sys
@@ -139,6 +140,9 @@ async def serve(port: int, certificate: str, key: str, slow: float) -> None:
 def main(argv: list[str]) -> None:
     """`python -m bench.probe_farm PORT CERT KEY [SLOW_SECONDS]`: serve until SIGTERM."""
     port, certificate, key = int(argv[0]), argv[1], argv[2]
+    # The farm stands in for the hosts' own machines: it must not take the web worker's CPU
+    # the way a real host's server never could.
+    os.nice(15)
     slow = float(argv[3]) if len(argv) > 3 else SLOW_SECONDS
     asyncio.run(serve(port, certificate, key, slow))
 

@@ -65,6 +65,7 @@ KIND_NAMES = {
 # `failed` where the software has a functional check, `up` where only the generic check runs.
 EXPECTED = {"w": "up", "s": "up", "p": "failed", "e": "down", "g": "down", "t": "down", "d": "down"}
 LOOPBACK = ipaddress.ip_address("127.0.0.1")
+PROBE_NICE = 10  # the probe run's niceness in production (deploy/systemd)
 
 
 def kind_of(index: int) -> str:
@@ -324,6 +325,8 @@ def run_probe_bench(
             ssl_context=farm.trust(),
         )
         bar = None
+        # As the shipped systemd unit runs it (deploy/systemd/portee-probes.service: Nice=10).
+        os.nice(PROBE_NICE)
         with app.app_context(), fetcher:
             run_start = time.time()
 
