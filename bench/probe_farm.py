@@ -138,12 +138,12 @@ async def serve(port: int, certificate: str, key: str, slow: float) -> None:
 
 
 def main(argv: list[str]) -> None:
-    """`python -m bench.probe_farm PORT CERT KEY [SLOW_SECONDS]`: serve until SIGTERM."""
+    """`python -m bench.probe_farm PORT CERT KEY [SLOW_SECONDS [NICE]]`: serve until SIGTERM."""
     port, certificate, key = int(argv[0]), argv[1], argv[2]
+    slow = float(argv[3]) if len(argv) > 3 else SLOW_SECONDS
     # The farm stands in for the hosts' own machines: it must not take the web worker's CPU
     # the way a real host's server never could.
-    os.nice(15)
-    slow = float(argv[3]) if len(argv) > 3 else SLOW_SECONDS
+    os.nice(int(argv[4]) if len(argv) > 4 else 15)
     asyncio.run(serve(port, certificate, key, slow))
 
 
