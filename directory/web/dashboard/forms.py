@@ -181,6 +181,8 @@ class ConfirmForm(FlaskForm):
 
 
 class SourceForm(FlaskForm):
+    kinds = ORGANIZATION_SOURCE_KINDS  # the kinds offered (the public validator offers fewer)
+
     url = StringField(
         _l("Address of the file"),
         [DataRequired(), Length(max=1000), HttpUrl(), fetchable],
@@ -190,7 +192,7 @@ class SourceForm(FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(kind, SOURCE_KINDS[kind]) for kind in ORGANIZATION_SOURCE_KINDS]
+        self.kind.choices = [(kind, SOURCE_KINDS[kind]) for kind in self.kinds]
 
 
 SOURCE_KINDS = {
