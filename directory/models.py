@@ -79,11 +79,13 @@ class Organization(SQLModel, table=True):
     longitude: float | None = None
     # Where the host is as Portée locates it (directory/geo.py), kept in step with the four
     # fields above by the listener below: `precision` says from what (point: the file's
-    # coordinates; city: the town of its address; country), `name` the town if known.
+    # coordinates; city: the town of its address; postcode: its postal code's area; country),
+    # `name` the town (or area) if known, `region` its GeoNames region ("FR-84").
     location_latitude: float | None = None
     location_longitude: float | None = None
     location_precision: str | None = Field(default=None, max_length=10)
     location_name: str | None = Field(default=None, max_length=200)
+    location_region: str | None = Field(default=None, max_length=10)
     languages: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     contact_email: str | None = Field(default=None, max_length=254)
     contact_url: str | None = Field(default=None, max_length=500)

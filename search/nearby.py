@@ -17,7 +17,7 @@ from search.snapshot import UNLOCATED_KM, Ranking, Snapshot
 
 DENSE = 50  # as in search/query.py: a group holding more than 1/DENSE of the index is large
 NEARBY_KM = 50  # nearer than this, a host is "near"; else the page says it widened
-PRECISE = ("point", "city")  # a country-wide location says "in Belgium", not a distance
+PRECISE = ("point", "city", "postcode")  # a country-wide location says "in Belgium", not a distance
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,9 @@ from dataclasses import dataclass, replace
 
 from babel import Locale
 
+from directory import postcodes
 from directory.catalog import WORD_SEPARATORS, normalize
+from search.phrases import read_group_size
 
 HOME_COUNTRIES = frozenset(("FR", "BE", "CH", "CA", "LU"))
 MIN_POPULATION = 15_000
@@ -38,6 +40,7 @@ MAX_NAME_WORDS = 5
 EARTH_RADIUS_KM = 6371.0
 _LATIN_KEY = re.compile(r"[a-z][a-z ]*[a-z]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f' .\-]+")
+FRENCH_POSTCODE = re.compile(r"\d{5}")
 
 CITY, REGION, COUNTRY = "city", "region", "country"
 
@@ -95,6 +98,7 @@ class Place:
     country: str  # ISO 3166 code
     latitude: float
     longitude: float
+    region: str = ""  # GeoNames' first-level division, "FR-84" ("FR-974" for La Réunion)
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -136,30 +140,37 @@ def _objects(path: str):
 _CITY = re.compile(
     r'\{"geonameid": \d+, "name": ("(?:[^"\\]|\\.)*"), "latitude": (-?[\d.]+), '
     r'"longitude": (-?[\d.]+), "countrycode": "([A-Z]{2})", "population": (\d+), '
-    r'[^\[]*"alternatenames": (\[[^\]]*\])\}'
+    r'(?:"timezone": "[^"]*", )?(?:"admin1code": "([^"]*)", )?"alternatenames": (\[[^\]]*\])\}'
 )
+# GeoNames lists France's overseas departments as countries: their towns' region is France's.
+OVERSEAS_REGIONS = {country: f"FR-{code}" for code, country in postcodes.OVERSEAS.items()}
+
+
+def _region(country: str, admin1: str) -> str:
+    return OVERSEAS_REGIONS.get(country) or (f"{country}-{admin1}" if admin1 else "")
 
 
 def _cities():
-    """(name, latitude, longitude, country, population, aliases()) of each town."""
+    """(name, latitude, longitude, country, population, region, aliases()) of each town."""
     path = _data_file("cities5000.json")
     with open(path, encoding="utf-8") as file:
         text = file.read()
     found = False
     for match in _CITY.finditer(text):
         found = True
-        name, lat, lon, country, population, aliases = match.groups()
+        name, lat, lon, country, population, admin1, aliases = match.groups()
         if int(population) < (HOME_MIN_POPULATION if country in HOME_COUNTRIES else MIN_POPULATION):
             continue
         yield (
             json.loads(name), float(lat), float(lon), country, int(population),
-            lambda aliases=aliases: json.loads(aliases),
+            _region(country, admin1 or ""), lambda aliases=aliases: json.loads(aliases),
         )  # fmt: skip
     if not found:  # another layout: decode every town
         for city in _objects(path):
             yield (
                 city["name"], city["latitude"], city["longitude"], city["countrycode"],
-                city["population"], lambda city=city: city["alternatenames"],
+                city["population"], _region(city["countrycode"], city.get("admin1code") or ""),
+                lambda city=city: city["alternatenames"],
             )  # fmt: skip
 
 
@@ -180,6 +191,7 @@ class Gazetteer:
         self._country_names: dict[str, dict[str, str]] = {}  # code → {lang: name}
         self._regions: dict[str, Place] = {}
         self._largest: dict[str, tuple[int, Place]] = {}  # country → its most populous town
+        self._cells: dict[tuple[int, int], list[Place]] = {}  # 1° squares → their towns
 
     @classmethod
     def load(cls) -> Gazetteer:
@@ -190,16 +202,18 @@ class Gazetteer:
             found = gazetteer.city(town, country)
             if found is not None:
                 gazetteer._regions[key] = Place(
-                    _region_name(key), REGION, country, found.latitude, found.longitude
-                )
+                    _region_name(key), REGION, country, found.latitude, found.longitude,
+                    found.region,
+                )  # fmt: skip
         return gazetteer
 
     def _load_cities(self) -> None:
-        for name, latitude, longitude, country, population, aliases in _cities():
+        for name, latitude, longitude, country, population, region, aliases in _cities():
             home = country in HOME_COUNTRIES
             if population < (HOME_MIN_POPULATION if home else MIN_POPULATION):
                 continue
-            place = Place(name, CITY, country, latitude, longitude)
+            place = Place(name, CITY, country, latitude, longitude, region)
+            self._cells.setdefault(_cell(latitude, longitude), []).append(place)
             if population > self._largest.get(country, (0, None))[0]:
                 self._largest[country] = (population, place)
             # A town's own name first; in the home countries, its other names too (Sion is
@@ -266,12 +280,54 @@ class Gazetteer:
         key = normalize(name)
         if not key:
             return None
+        if FRENCH_POSTCODE.fullmatch(key):
+            return self.postcode(key, "FR")
         if key in self._countries:
             return self._countries[key]
         region = self._regions.get(key)
         if region is not None:  # named as typed ("Île-de-France")
             return replace(region, name=_as_typed(name))
         return self.city(name)
+
+    def nearest_town(self, latitude: float, longitude: float, country: str | None) -> Place | None:
+        """The kept town nearest to a point (of `country`, its overseas departments included,
+        when given): what tells a point's region. Looks in the point's 1° square and those
+        around it, else in every town."""
+
+        def within(place: Place) -> bool:
+            return country is None or place.country == country or place.region[:3] == country + "-"
+
+        row, column = _cell(latitude, longitude)
+        around = [
+            place
+            for dr in (-1, 0, 1)
+            for dc in (-1, 0, 1)
+            for place in self._cells.get((row + dr, column + dc), ())
+            if within(place)
+        ]
+        if not around:
+            around = [p for cell in self._cells.values() for p in cell if within(p)]
+        return min(
+            around,
+            key=lambda p: distance_km(latitude, longitude, p.latitude, p.longitude),
+            default=None,
+        )
+
+    def postcode(self, code: str, country: str) -> Place | None:
+        """The area of a postal code (directory/postcodes.py), placed at its town: a city for a
+        district's code ("69003": Lyon), else a region named with its number ("Isère (38)")."""
+        area = postcodes.area_of(code, country)
+        if area is None:
+            return None
+        town = (
+            self.city(area.town, area.town_country)
+            or self._largest.get(area.town_country, (0, None))[1]
+        )
+        if town is None:
+            return None
+        if area.district:
+            return town
+        return Place(area.name, REGION, country, town.latitude, town.longitude, town.region)
 
     def country(self, code: str | None) -> Place | None:
         """A country by its ISO code, placed at its capital."""
@@ -283,6 +339,10 @@ class Gazetteer:
 
     def size(self) -> int:
         return len(self._cities)
+
+
+def _cell(latitude: float, longitude: float) -> tuple[int, int]:
+    return math.floor(latitude), math.floor(longitude)
 
 
 def _region_name(key: str) -> str:
@@ -347,10 +407,11 @@ class PlaceInText:
 
 
 def read_place(text: str) -> PlaceInText | None:
-    """The first place a query names after a preposition ("pad à Lyon", "near Brussels")."""
+    """The first place a query names after a preposition ("pad à Lyon", "near Brussels"), else
+    the French postal code it gives ("pad 69003")."""
     words = list(_WORD.finditer(text))
     if not any(normalize(w.group()) in {p[0] for p in PREPOSITIONS} for w in words):
-        return None  # no preposition: the gazetteer is not even loaded
+        return _postcode_in(text, words)  # no preposition: the gazetteer is not even loaded
     folded = [normalize(w.group()) for w in words]
     for start in range(len(words)):
         for preposition in PREPOSITIONS:
@@ -369,4 +430,21 @@ def read_place(text: str) -> PlaceInText | None:
                 if place is not None:
                     rest = text[: words[start].start()] + " " + text[words[end - 1].end() :]
                     return PlaceInText(place, re.sub(r"\s+", " ", rest).strip(), typed)
-    return None
+    return _postcode_in(text, words)
+
+
+def _postcode_in(text: str, words: list[re.Match]) -> PlaceInText | None:
+    """The place of the one French postal code a query gives on its own ("pad 69003"): only
+    when it gives one five-digit number, and that number counts no people ("pour 10000
+    personnes" is a group size)."""
+    codes = [word for word in words if FRENCH_POSTCODE.fullmatch(word.group())]
+    if len(codes) != 1 or read_group_size(text)[1] == int(codes[0].group()):
+        return None
+    code = codes[0]
+    if postcodes.french_department(code.group()) is None:
+        return None  # (not even a department: the gazetteer is not loaded)
+    place = gazetteer().postcode(code.group(), "FR")
+    if place is None:
+        return None
+    rest = text[: code.start()] + " " + text[code.end() :]
+    return PlaceInText(place, re.sub(r"\s+", " ", rest).strip(), code.group())

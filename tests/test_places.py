@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from directory.geo import CITY, COUNTRY, POINT, locate
-from search.places import distance_km, place_label, read_place, resolve
+from directory import postcodes
+from directory.geo import CITY, COUNTRY, POINT, POSTCODE, locate
+from directory.regions import REGION_NAMES, region_name
+from search.places import distance_km, gazetteer, place_label, read_place, resolve
 
 # Typed name → (kind, country, GeoNames' name or None when shown as typed).
 PLACES = [
@@ -85,6 +87,13 @@ QUERIES = [
     ("pad pour 30 personnes", None),
     ("pad à 30 personnes", None),
     ("etherpad", None),
+    ("pad 69003", ("pad", "FR", "city")),  # a French postal code: Lyon's 3rd district
+    ("pad à 69003", ("pad", "FR", "city")),
+    ("visio 38650 sans compte", ("visio sans compte", "FR", "region")),  # Isère
+    ("visio pour 10000 personnes", None),  # a group size, not a postal code
+    ("pad 69003 75011", None),  # two codes: which one?
+    ("pad 99999", None),  # no department
+    ("pad 12345678", None),
 ]
 
 
@@ -119,6 +128,13 @@ LOCATIONS = [
     ((None, None, "Sion", "CH"), (CITY, "Sion", "Sion")),  # the country settles the name
     ((None, None, "quelque part", "BE"), (COUNTRY, None, "Brussels")),
     ((None, None, None, "CH"), (COUNTRY, None, "Bern")),
+    # No town the gazetteer knows: the postal code's area, at its prefecture or capital.
+    ((None, None, "Le Bourg, 38650 Gresse-en-Vercors", "FR"), (POSTCODE, "Isère (38)", "Grenoble")),
+    ((None, None, "Mairie, F-20167 Tavaco", "FR"), (POSTCODE, "Corse-du-Sud (2A)", "Ajaccio")),
+    ((None, None, "Rue Haute 1, 5575 Gedinne", "BE"), (POSTCODE, "Namur", "Namur")),
+    ((None, None, "Kerkstraat 2, 8647 Lo-Reninge", "BE"), (POSTCODE, "West-Vlaanderen", "Brugge")),
+    ((None, None, "Chaussée de Louvain 1200", "BE"), (COUNTRY, None, "Brussels")),  # a number
+    ((None, None, "Dorfstrasse 3, 3901 Saas-Grund", "CH"), (COUNTRY, None, "Bern")),  # not read
 ]  # fmt: skip
 
 
@@ -137,3 +153,75 @@ def test_hosts_are_located_from_what_they_declare(declared, expected):
 def test_a_host_that_says_nothing_is_not_located():
     assert locate(None, None, None, None) is None
     assert locate(None, None, "quelque part", None) is None
+    assert locate(None, None, "38650 Gresse-en-Vercors", None) is None  # whose postal code?
+
+
+# Declared (latitude, longitude, address, country) → the region the map's list puts it in.
+REGIONS = [
+    ((None, None, "14 rue des Tables Claudiennes, 69001 Lyon", "FR"), "FR-84"),
+    ((None, None, "Le Bourg, 29770 Plogoff", "FR"), "FR-53"),  # Finistère, by its code
+    ((None, None, "BP 7, 97411 Saint-Paul", "FR"), "FR-974"),  # overseas
+    ((48.8566, 2.3522, None, "FR"), "FR-11"),  # a point: its nearest town's region
+    ((45.1, 5.2, None, "FR"), "FR-84"),
+    ((50.4669, 4.8675, None, "BE"), "BE-WAL"),
+    ((None, None, "Rue de Flandre 46, 1000 Bruxelles", "BE"), "BE-BRU"),
+    ((None, None, "Rue du Rhône 1, CH-1204 Genève", "CH"), "CH-GE"),
+    ((None, None, "Sion", "CH"), "CH-VS"),
+    ((None, None, "4200 bd St-Laurent, Montréal (Québec)", "CA"), "CA-10"),
+    ((None, None, "Toronto", "CA"), "CA-08"),
+    ((None, None, None, "BE"), None),  # only its country
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("declared", "region"), REGIONS)
+def test_hosts_have_a_region(declared, region):
+    assert locate(*declared).region == region
+
+
+@pytest.mark.parametrize(
+    ("code", "fr", "en"),
+    [
+        ("FR-53", "Bretagne", "Brittany"),
+        ("BE-WAL", "Wallonie", "Wallonia"),
+        ("CH-GE", "Genève", "Geneva"),
+        ("CH-BS", "Bâle-Ville", "Basel-Stadt"),
+        ("CA-10", "Québec", "Quebec"),
+        ("CA-02", "Colombie-Britannique", "British Columbia"),
+    ],
+)
+def test_regions_are_named_in_both_languages(code, fr, en):
+    assert (region_name(code, "fr"), region_name(code, "en")) == (fr, en)
+
+
+def test_every_region_of_the_home_countries_is_named():
+    """Each region GeoNames gives a town of France, Belgium, Switzerland or Canada has names;
+    other countries' regions have none (the list falls back to the country)."""
+    found = {
+        place.region
+        for cell in gazetteer()._cells.values()
+        for place in cell
+        if place.region[:2] in ("FR", "BE", "CH", "CA")
+    }
+    assert found == set(REGION_NAMES)
+    assert region_name("DE-16", "fr") is None
+
+
+def test_every_postal_area_has_its_town():
+    for department in postcodes.DEPARTMENTS:
+        code = {"2A": "20000", "2B": "20200"}.get(department, department.ljust(5, "0"))
+        place = resolve(code)
+        assert place is not None and place.region.startswith("FR-"), department
+    for first, _last, province, capital in postcodes.BELGIAN_PROVINCES:
+        place = gazetteer().postcode(str(first), "BE")
+        assert place.name == province and place.region.startswith("BE-"), capital
+
+
+def test_district_codes_are_their_town():
+    assert [resolve(code).name for code in ("75011", "75116", "69009", "13016")] == [
+        "Paris",
+        "Paris",
+        "Lyon",
+        "Marseille",
+    ]
+    assert resolve("38000").name == "Isère (38)"  # a department, named as one
+    assert resolve("75021").name == "Paris (75)"  # not a district: the department
