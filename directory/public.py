@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from directory.listings import provenance_of
 from directory.models import Category, NewsItem, Organization, Provenance, Service, Software
+from directory.regions import REGION_NAMES, region_country
 from directory.vocabulary import ENDED_SERVICE_STATUSES
 
 # Offered in search and the API: members only.
@@ -175,16 +176,24 @@ def page_slugs(session: Session, ids: list[int]) -> dict[int, str]:
     return {o.id: o.slug for o in rows}
 
 
-def hosts_by_country(session: Session) -> list[tuple[str, list[Organization]]]:
-    """The public hosts by country (the country's code, "" for none), each by town then name:
-    the map page's list."""
+def hosts_by_region(session: Session) -> dict[str, dict[str, list[Organization]]]:
+    """The public hosts by country then region, each by town then name: the map page's list.
+    Country and region are codes ("FR", "FR-84"); a host whose region the list does not name
+    (directory/regions.py), or located only by its country, is under "" in its country; a host
+    with no country at all under "" too. A located host's country is its region's."""
     hosts = session.exec(
         select(Organization).where(Organization.membership.in_(PUBLIC_MEMBERSHIPS))
     ).all()
-    by_country: dict[str, list[Organization]] = {}
+    grouped: dict[str, dict[str, list[Organization]]] = {}
     for host in hosts:
-        if host.status != "closed":
-            by_country.setdefault(host.country_code or "", []).append(host)
-    for found in by_country.values():
-        found.sort(key=lambda host: ((host.location_name or "").casefold(), host.name.casefold()))
-    return sorted(by_country.items(), key=lambda item: (not item[0], item[0]))
+        if host.status == "closed":
+            continue
+        region = host.location_region if host.location_region in REGION_NAMES else ""
+        country = region_country(region) if region else host.country_code or ""
+        grouped.setdefault(country, {}).setdefault(region, []).append(host)
+    for regions in grouped.values():
+        for found in regions.values():
+            found.sort(
+                key=lambda host: ((host.location_name or "").casefold(), host.name.casefold())
+            )
+    return grouped

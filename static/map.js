@@ -1,5 +1,5 @@
 /* Draws the hosts of a page on a map (Leaflet, vendored). Progressive: the page lists the same
-   hosts without it. Reads [data-map-points] boxes: JSON [{name, url, lat, lon, exact, town}]. */
+   hosts without it. Reads [data-map-points] boxes: JSON [{name, url, lat, lon, exact, area, town}]. */
 (function () {
   "use strict";
   if (!window.L) { return; }
@@ -29,7 +29,7 @@
       popup.appendChild(link);
       var note = document.createElement("p");
       note.textContent = (point.town ? point.town + " · " : "") +
-        box.getAttribute(point.exact ? "data-map-exact" : "data-map-town");
+        box.getAttribute(point.exact ? "data-map-exact" : point.area ? "data-map-area" : "data-map-town");
       popup.appendChild(note);
       L.marker([point.lat, point.lon], { title: point.name, alt: point.name })
         .bindPopup(popup).addTo(map);

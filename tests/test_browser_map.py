@@ -1,5 +1,5 @@
 """The hosts' map in a real browser: drawn by Leaflet (vendored) with scripts, a list of the
-hosts by country without them, the results' map near a place, and no axe-core violation.
+hosts by country and region without them, the results' map near a place, and no axe-core violation.
 Tiles are answered by the test (a blank image): no request ever reaches the tile server."""
 
 from __future__ import annotations
@@ -17,6 +17,11 @@ BLANK_PNG = base64.b64decode(
 LABELS = {
     "fr-FR": ("Carte des hébergeurs", "Belgique", "Pays non précisé"),
     "en-US": ("Map of the hosts", "Belgium", "Country not said"),
+}
+# Region headings: Brussels, Geneva, Montréal's province, and France's hosts of no region.
+REGIONS = {
+    "fr-FR": ("Région de Bruxelles-Capitale", "Genève", "Québec", "France", "Région non précisée"),
+    "en-US": ("Brussels-Capital Region", "Geneva", "Quebec", "France", "Region not said"),
 }
 # Public demo hosts with a point or a town (Les Ronrons de Seine say only their country).
 PINNED = 34
@@ -59,16 +64,27 @@ def test_the_map_of_all_hosts(new_page, locale):
 
 
 @pytest.mark.parametrize("locale", LABELS)
-def test_the_map_page_without_javascript_is_a_list_by_country(new_page, locale):
+def test_the_map_page_without_javascript_is_a_list_by_region(new_page, locale):
     label, belgium, nowhere = LABELS[locale]
+    brussels, geneva, quebec, france, no_region = REGIONS[locale]
     page = new_page(locale, java_script_enabled=False)
     asked = answer_tiles(page)
     page.goto("/map")
     expect(page.get_by_role("region", name=label)).to_have_count(0)
     expect(page.locator(".map-box")).to_be_hidden()
-    section = page.locator("section.hosts-country", has=page.get_by_role("heading", name=belgium))
-    expect(section.get_by_role("link", name="Zinneke Numérique")).to_be_visible()
-    expect(section).to_contain_text("Bruxelles")
+    country = page.get_by_role("region", name=belgium)  # a named section: a landmark
+    expect(country.get_by_role("heading", level=2)).to_contain_text(belgium)
+    region = country.get_by_role("region", name=brussels)
+    expect(region.get_by_role("heading", level=3)).to_contain_text(brussels)
+    expect(region.get_by_role("listitem").filter(has_text="Zinneke Numérique")).to_contain_text(
+        "Bruxelles"
+    )
+    expect(region.get_by_role("link", name="Zinneke Numérique")).to_be_visible()
+    for name in (geneva, quebec):
+        expect(page.get_by_role("heading", name=name, level=3)).to_be_visible()
+    # A host located only by its country is under its country, after its regions.
+    elsewhere = page.get_by_role("region", name=france).get_by_role("region", name=no_region)
+    expect(elsewhere.get_by_role("link", name="Les Ronrons de Seine")).to_be_visible()
     expect(page.get_by_role("heading", level=2)).not_to_have_count(0)
     expect(page.get_by_role("heading", name=nowhere)).to_have_count(0)  # all say a country
     assert asked == []

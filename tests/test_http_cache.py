@@ -19,6 +19,7 @@ PUBLIC_PAGES = [
     "/software/",
     "/software/etherpad",
     "/hosts/breizh-nuage",
+    "/map",
 ]
 
 

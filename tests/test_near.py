@@ -4,6 +4,7 @@ page and the JSON API, the hosts' map page, and the importer reading a file's co
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -140,6 +141,35 @@ def test_the_page_moves_the_place_out_of_the_query(placed):
 
 
 @pytest.mark.parametrize(
+    ("query", "near", "lang", "chip"),
+    [
+        ("pad 69003", "69003", "fr", "près de Lyon"),  # a district's code: the town
+        ("pad 69003", "69003", "en", "near Lyon"),
+        ("pad à 69003", "69003", "fr", "près de Lyon"),
+        ("pad 38650", "38650", "fr", "près de Isère (38)"),  # else its department
+    ],
+)
+def test_a_french_postal_code_in_the_query_is_a_place(placed, query, near, lang, chip):
+    app, _ids = placed
+    client = app.test_client()
+    response = client.get("/search", query_string={"q": query})
+    assert response.headers["Location"] == f"/search?q=pad&near={near}"
+    html = client.get(response.headers["Location"], headers={"Accept-Language": lang}).text
+    assert f'<li class="chip-place"><a href="/search?q=pad">{chip}' in html
+    first = "Chaton Villeurbanne" if near == "69003" else "Matou Grenoblois"
+    assert hosts_in_order(app, search(app, "pad", near))[0] == first
+
+
+@pytest.mark.parametrize(("lang", "km"), [("fr", "à environ 93 km"), ("en", "about 93 km away")])
+def test_a_host_placed_by_its_postal_code_is_about_so_far(placed, lang, km):
+    app, _ids = placed
+    add_host(app, "Chaton du Vercors", *MORE_HOSTS["Chaton du Vercors"])
+    html = app.test_client().get("/search?q=pad&near=Lyon", headers={"Accept-Language": lang}).text
+    card = html[html.index("Pad Chaton du Vercors") :]
+    assert re.search(r'class="offer-distance">([^<]+)<', card).group(1) == km
+
+
+@pytest.mark.parametrize(
     ("lang", "near_label", "km", "country"),
     [
         ("fr", "près de Lyon", "à 4 km", "en Belgique"),
@@ -231,22 +261,132 @@ def test_a_profile_edit_moves_the_host(placed):
     ]
 
 
-@pytest.mark.parametrize(
-    ("lang", "heading", "nowhere"),
-    [("fr", "Belgique", "Pays non précisé"), ("en", "Belgium", "Country not said")],
-)
-def test_the_map_page_lists_hosts_by_country(placed, lang, heading, nowhere):
+# More hosts for the map's list: (latitude, longitude, address, country).
+MORE_HOSTS = {
+    "Chaton du Vercors": (None, None, "Le Bourg, 38650 Gresse-en-Vercors", "FR"),  # postal code
+    "Chat Français": (None, None, None, "FR"),  # only its country
+    "Chat Genevois": (None, None, "Rue du Rhône 1, 1204 Genève", "CH"),
+    "Chat Québécois": (None, None, "4200 bd St-Laurent, Montréal (Québec)", "CA"),
+}
+# The map page's headings (level, text), in order, in each language.
+MAP_HEADINGS = {
+    "fr": [
+        ("2", "Belgique"),  # no region: its host directly under it
+        ("2", "Canada"),
+        ("3", "Québec"),
+        ("2", "France"),
+        ("3", "Auvergne-Rhône-Alpes"),
+        ("3", "Île-de-France"),
+        ("3", "Région non précisée"),  # France's host located only by its country
+        ("2", "Suisse"),
+        ("3", "Genève"),
+        ("2", "Pays non précisé"),
+    ],
+    "en": [
+        ("2", "Belgium"),
+        ("2", "Canada"),
+        ("3", "Quebec"),
+        ("2", "France"),
+        ("3", "Auvergne-Rhône-Alpes"),
+        ("3", "Île-de-France"),
+        ("3", "Region not said"),
+        ("2", "Switzerland"),
+        ("3", "Geneva"),
+        ("2", "Country not said"),
+    ],
+}
+
+
+def map_sections(html: str) -> dict[str, str]:
+    """Each region's (or country's) heading text → the names of the hosts listed under it."""
+    found: dict[str, list[str]] = {}
+    heading = None
+    for match in re.finditer(r'<h[23] id="[^"]*">([^<]+)|<li><a href="/hosts/[^"]*">([^<]+)', html):
+        if match.group(1):
+            heading = match.group(1).strip()
+            found[heading] = []
+        else:
+            found[heading].append(match.group(2))
+    return found
+
+
+@pytest.mark.parametrize("lang", MAP_HEADINGS)
+def test_the_map_page_lists_hosts_by_region(placed, lang):
     app, _ids = placed
+    for name, declared in MORE_HOSTS.items():
+        add_host(app, name, *declared)
     response = app.test_client().get("/map", headers={"Accept-Language": lang})
     assert response.status_code == 200
     html = response.text
-    headings = re.findall(r'<h2 id="country-[^"]*">([^<]+)', html)
-    assert [h.strip() for h in headings] == [heading, "France", nowhere]
+    headings = [
+        (level, text.strip()) for level, text in re.findall(r'<h([23]) id="[^"]*">([^<]+)', html)
+    ]
+    assert headings == MAP_HEADINGS[lang]
+    sections = map_sections(html)
+    french, english = MAP_HEADINGS["fr"], MAP_HEADINGS[lang]
+    named = {fr: local for (_l, fr), (_m, local) in zip(french, english, strict=True)}
+    assert sections[named["Auvergne-Rhône-Alpes"]] == [
+        "Matou Grenoblois",  # by town: Grenoble, Isère (38), Villeurbanne
+        "Chaton du Vercors",
+        "Chaton Villeurbanne",
+    ]
+    assert sections[named["Île-de-France"]] == ["Minou Parisien"]
+    assert sections[named["Région non précisée"]] == ["Chat Français"]
+    assert sections[named["Belgique"]] == ["Chat Belge"]
+    assert sections[named["Québec"]] == ["Chat Québécois"]
+    assert sections[named["Genève"]] == ["Chat Genevois"]
+    assert sections[named["Pays non précisé"]] == ["Chat Perdu"]
     assert "Chaton Villeurbanne</a> · Villeurbanne" in html
-    points = re.search(r"data-map-points='([^']*)'", html).group(1)
-    assert points.count('"name"') == 3  # the point and town locations, no country
+    assert "Chaton du Vercors</a> · Isère (38)" in html  # its postal code's area
+    assert 'aria-labelledby="region-FR-84"' in html and '<h3 id="region-FR-84">' in html
+    points = json.loads(re.search(r"data-map-points='([^']*)'", html).group(1))
+    assert {point["name"]: point["area"] for point in points} == {
+        "Chaton Villeurbanne": False,
+        "Matou Grenoblois": False,
+        "Minou Parisien": False,
+        "Chaton du Vercors": True,  # placed at Grenoble, its department's prefecture
+        "Chat Genevois": False,
+        "Chat Québécois": False,
+    }  # no country-wide pins
     policy = response.headers["Content-Security-Policy"]
     assert "img-src 'self' data: https://tile.openstreetmap.org;" in policy
+
+
+def test_the_map_page_is_kept_until_the_hosts_change(placed, monkeypatch):
+    """Like the search pages: public HTTP cache headers with an ETag, 304 on a match, the
+    rendered page kept (page_cache.py), both renewed when the index changes."""
+    from directory import public
+
+    app, ids = placed
+    calls = []
+    real = public.hosts_by_region
+    monkeypatch.setattr(public, "hosts_by_region", lambda session: calls.append(1) or real(session))
+    client = app.test_client()
+    english = {"Accept-Language": "en"}
+    first = client.get("/map", headers=english)
+    assert first.headers["Cache-Control"] == "public, max-age=60, stale-while-revalidate=30"
+    etag = first.headers["ETag"]
+    again = client.get("/map", headers={**english, "If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert len(calls) == 1, "the page is rendered once"
+    french = client.get("/map", headers={"Accept-Language": "fr"})
+    assert french.headers["ETag"] != etag and len(calls) == 2
+
+    with get_database(app).session_scope() as session:  # reindexed on commit
+        organization = session.get(Organization, ids["Chat Perdu"])
+        listings.set_fields(
+            session,
+            organization,
+            {"address": "Rue Haute 1, 5575 Gedinne", "country_code": "BE"},
+            "form",
+        )
+        session.commit()
+    moved = client.get("/map", headers={**english, "If-None-Match": etag})
+    assert moved.status_code == 200 and moved.headers["ETag"] != etag and len(calls) == 3
+    sections = map_sections(moved.text)
+    assert sections["Wallonia"] == ["Chat Perdu"]  # its postal code's province, Namur
+    assert sections["Region not said"] == ["Chat Belge"]  # Belgium now has a region
+    assert "Chat Perdu</a> · Namur" in moved.text
 
 
 def test_no_tile_server_no_map(sites, empty_template, tmp_path):

@@ -30,6 +30,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "public.software",
         "public.organization",
         "public.opensearch",
+        "public.hosts_map",
     }
 )
 PRIVATE = "private, no-store"

@@ -1,14 +1,18 @@
-"""What pages say of places: "à 12 km", "en Belgique", the points a map shows."""
+"""What pages say of places: "à 12 km", "en Belgique", the points a map shows, the map
+page's list by region."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from flask import url_for
 from flask_babel import format_decimal, get_locale, pgettext
 from flask_babel import gettext as _
 
-from directory.geo import COUNTRY, POINT
+from directory.catalog import normalize
+from directory.geo import COUNTRY, POINT, POSTCODE
+from directory.regions import region_name
 from directory.web.filters import country_name
 from search.nearby import NEARBY_KM
 from search.places import place_label
@@ -50,6 +54,8 @@ def how_far(outcome, service) -> str | None:
     km = outcome.results.distances.get(service.id)
     if km is None:
         return None
+    if organization.location_precision == POSTCODE:  # placed at its department's prefecture
+        return _("about %(km)s km away", km=format_decimal(round(km)))
     return _("%(km)s km away", km=format_decimal(round(km)))
 
 
@@ -107,6 +113,46 @@ def map_points(organizations: Iterable) -> list[dict]:
             "lat": round(organization.location_latitude, 5),
             "lon": round(organization.location_longitude, 5),
             "exact": organization.location_precision == POINT,
+            "area": organization.location_precision == POSTCODE,
             "town": organization.location_name or "",
         }
     return list(points.values())
+
+
+@dataclass
+class RegionGroup:
+    code: str  # "FR-84"
+    name: str  # in the reader's language
+    hosts: list
+
+
+@dataclass
+class CountryGroup:
+    code: str  # "" when not said
+    name: str
+    hosts: list  # located only by the country, or in a region the list does not name
+    regions: list[RegionGroup] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.hosts) + sum(len(region.hosts) for region in self.regions)
+
+    def every_host(self) -> list:
+        return [host for region in self.regions for host in region.hosts] + self.hosts
+
+
+def map_list(grouped: dict[str, dict[str, list]]) -> list[CountryGroup]:
+    """public.hosts_by_region's hosts, countries and regions named and ordered in the reader's
+    language ("not said" last)."""
+    lang = str(get_locale() or "en")[:2]
+    countries = []
+    for code, regions in grouped.items():
+        named = [
+            RegionGroup(region, region_name(region, lang) or region, hosts)
+            for region, hosts in regions.items()
+            if region
+        ]
+        named.sort(key=lambda group: normalize(group.name))
+        countries.append(CountryGroup(code, country_name(code), regions.get("", []), named))
+    countries.sort(key=lambda country: (not country.code, normalize(country.name)))
+    return countries

@@ -53,13 +53,14 @@ def search():
 
 @bp.get("/map")
 def hosts_map():
-    """Every public host on a map (progressive: without JavaScript, a list by country)."""
-    countries = sorted(  # by the country's name in the reader's language, "not said" last
-        public.hosts_by_country(get_session()),
-        key=lambda item: (not item[0], filters.country_name(item[0]).casefold()),
-    )
-    points = nearby.map_points(host for _code, hosts in countries for host in hosts)
-    return render_template("public/map.html", countries=countries, points=points)
+    """Every public host on a map (progressive: without JavaScript, a list by region)."""
+
+    def render() -> str:
+        countries = nearby.map_list(public.hosts_by_region(get_session()))
+        points = nearby.map_points(host for country in countries for host in country.every_host())
+        return render_template("public/map.html", countries=countries, points=points)
+
+    return cached(render)
 
 
 @bp.get("/opensearch.xml")
