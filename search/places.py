@@ -8,7 +8,9 @@ name, in one of those countries, then the most populous wins ("Paris" is not Par
 "London" is still London). Names in other languages (Bruxelles, Genève, Anvers) come from
 GeoNames' alternate names, kept only in Latin script. Countries are named in French and English
 (Babel's names), placed at their capital; a few regions people say ("en Bretagne",
-"en Wallonie") are placed at their main town.
+"en Wallonie") are placed at their main town. A French postal code ("69003") is its area
+(directory/postcodes.py). Each town keeps its region (GeoNames' first division, "FR-84"), which
+the map's list groups hosts by.
 
 Loading reads the 29 MB town file with a regular expression and decodes only the towns it keeps:
 about 1.1-1.5 s of CPU, 28 MB held afterwards, 70 MB at the peak (README, "Near me and the
