@@ -20,7 +20,6 @@ from sqlmodel import Session
 from directory.mail import send_mail
 from directory.models import Organization
 from directory.probes import outages
-from directory.web import probe_words
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,6 @@ def send_outage_notice(notice: outages.OutageNotice) -> None:
             service=service,
             failure=notice.last_failure,
             link=link,
-            **probe_words.helpers(),
         )
     for address in notice.recipients:
         try:
