@@ -41,7 +41,9 @@ Variation, as found in the wild
   map place them by town and by country (directory/geo.py).
 - Promise keys (README, "Extension keys"): Cigogne Libre declares `organization.admins.count`,
   `organization.backups.tested` and `organization.closure.notice.days`, and its Jitsi service
-  `service.capacity.participants`; the other hosts do not say.
+  `service.capacity.participants`; the other hosts do not say. Every registered body
+  (association, cooperative, company) declares `organization.privacy.url`; the informal
+  collectives and the individual do not.
 
 Oddities the importer must tolerate (file paths relative to demo/hosts/)
 -------------------------------------------------------------------------
@@ -106,6 +108,18 @@ FEDERATION_URL = "https://federation.portee.example/chatonsinfos/federation.prop
 DEFAULT_DATETIME = "2026-11-01T10:00:00"
 PROTOCOL = "ChatonsInfos-0.5"
 FORGE = "git.communs.example"
+# Registered bodies publish a privacy policy; the informal collectives and the individual of
+# the demo do not say (their trust card shows "not said").
+PRIVACY_DECLARED = ("ASSOCIATION", "COOPERATIVE", "COMPANY", "MICROCOMPANY")
+
+
+def privacy_path(org) -> str:
+    """The page's path in the host's language (Zinneke's matches its librehost.json)."""
+    if org.legal == "impressum":
+        return "datenschutz"
+    if org.legal == "avis-legal":
+        return "privacitat"
+    return "vie-privee"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1388,6 +1402,8 @@ def build_organization(org: Org, url: str, subs: list[tuple[str, str]]) -> Doc:
     if org.contact_url:
         doc.kv("organization.contact.url", f"https://{org.domain}/contact/")
     doc.kv("organization.legal.url", f"https://{org.domain}/{org.legal}/")
+    if org.type in PRIVACY_DECLARED:  # an extension key (README, "Extension keys")
+        doc.kv("organization.privacy.url", f"https://{org.domain}/{privacy_path(org)}")
     if org.mastodon:
         host = f"social.{org.domain}" if org.mastodon == "social" else "toot.communs.example"
         doc.kv("organization.socialnetworks.mastodon", f"https://{host}/@{org.slug}")

@@ -508,6 +508,9 @@ class ProbeOutage(SQLModel, table=True):
     service_id: int = Field(foreign_key="service.id", index=True, ondelete="CASCADE")
     started_at: datetime
     ended_at: datetime | None = Field(default=None, index=True)
+    # Why it ended: "back" (a check found it available) or "unchecked" (the probes stopped
+    # checking it: retired, ended, its host no longer listed; no "back" mail then).
+    ended_because: str | None = Field(default=None, max_length=20)
     down_notified_at: datetime | None = None
     back_notified_at: datetime | None = None
 

@@ -17,6 +17,7 @@ from directory.models import Organization, ProbeCheck, ProbeState, Service
 from directory.timeutil import utcnow
 
 PROBED: dict[str, int] = {}
+SOFTWARE_DOWN: list[str] = []  # the catalogue slug of the down service's software
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +54,7 @@ def live_server(sites, demo_template, tmp_path_factory):
         session.commit()
         PROBED.update(up=up.id, down=down.id)
         PROBED["software"] = session.get(Service, down.id).software_id or 0
+        SOFTWARE_DOWN.append(session.get(Service, down.id).software.slug)
     with serving(app) as url:
         yield url
     sites.discard(site)
@@ -135,4 +137,22 @@ def test_go_to_a_down_service_shows_alternatives(new_page, locale):
     for n in range(alternatives.count()):
         assert alternatives.nth(n).get_attribute("href").startswith("/go/")
         assert alternatives.nth(n).get_attribute("href") != f"/go/{PROBED['down']}"
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("locale", HEALTH)
+def test_the_match_page_labels_the_unreachable_offer(new_page, locale):
+    """Cigogne Libre alone offers Funkwhale: it comes first for Framadate and Funkwhale, its
+    Framadate (down for 3 hours) labelled as the result cards label it, and the reason said."""
+    unreachable = HEALTH[locale][1]
+    page = new_page(locale)
+    page.goto(f"/match?software={SOFTWARE_DOWN[0]}&software=funkwhale")
+    assert SOFTWARE_DOWN[0] == "framadate"
+    first = page.locator(".host-match").first
+    expect(first.locator("h3")).to_have_text("Cigogne Libre")
+    label = page.locator(".need-offers .tag-unreachable")
+    expect(label).to_have_count(1)
+    # A string in has_text matches without case, whatever the spaces.
+    expect(first.locator(".need-offers .tag-unreachable", has_text=unreachable)).to_be_visible()
+    expect(first.locator(".preference-effects .unmet")).to_have_count(1)
     assert_accessible(page)

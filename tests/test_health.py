@@ -152,6 +152,23 @@ def test_match_prefers_the_reachable_host(app, pads):
     assert order.index(pads["open"]) < order.index(pads["full"]) < order.index(pads["down"])
 
 
+def test_the_match_page_labels_unreachable_offers_and_says_why_they_come_last(app, pads):
+    """The matchmaker ranks an offer whose last check failed last, and says so: the offer
+    carries the result cards' label, its host the reason, the page how it ranks."""
+    client = app.test_client()
+    page = text(html(client.get("/match?needs=collaborative-writing", headers=EN)))
+    assert page.count("Unreachable for 3 hours") == 1
+    assert "etherpad Down pad did not answer our last check: this host comes after" in page
+    assert "did not answer our last check is labelled" in page  # how the list is ranked
+    # The label sits on the down host's card, which comes after the open and full ones.
+    assert page.index("Open pad") < page.index("Full pad") < page.index("Down pad")
+    assert page.index("Down pad") < page.index("Unreachable for 3 hours")
+    assert "Unreachable" not in page[: page.index("Down pad")].split("Hosts that fit")[-1]
+    fr = text(html(client.get("/match?needs=collaborative-writing", headers=FR)))
+    assert fr.count("Injoignable depuis 3 heures") == 1
+    assert "etherpad Down pad n’a pas répondu à notre dernière vérification" in fr
+
+
 # -- pick one for me and /go/ ----------------------------------------------------------------
 
 

@@ -7,7 +7,10 @@ import re
 import pytest
 
 from directory.feeds.issues import MESSAGES, Issue
-from directory.web.issue_text import WORDINGS, describe
+from directory.models import ProbeCheck
+from directory.probes.checks import OUTCOMES
+from directory.web.issue_text import WORDINGS, check_words, describe
+from directory.web.labels import PROBE_OUTCOME
 
 
 def test_every_code_has_a_wording_with_the_same_placeholders():
@@ -72,3 +75,23 @@ def test_a_quoted_value_stays_as_the_host_wrote_it(app):
     issue = Issue("bad_date", None, "service.startdate", {"value": "text"})
     with app.test_request_context(headers={"Accept-Language": "fr"}):
         assert "'text'" in describe(issue.as_dict())
+
+
+@pytest.mark.parametrize(
+    ("lang", "up", "failure"),
+    [
+        ("en", "Reachable", "the server refused the connection or could not be reached"),
+        ("fr", "Joignable", "le serveur"),
+    ],
+)
+def test_every_probe_outcome_has_one_label_in_each_language(app, lang, up, failure):
+    """The outcomes of a check are worded in one place (labels.PROBE_OUTCOME), for the
+    dashboard, the moderators' pages and the outage e-mails alike."""
+    assert set(PROBE_OUTCOME) == set(OUTCOMES)
+    with app.test_request_context(headers={"Accept-Language": lang}):
+        words = {outcome: str(PROBE_OUTCOME[outcome]) for outcome in OUTCOMES}
+        assert len(set(words.values())) == len(OUTCOMES) and all(words.values())
+        assert check_words(ProbeCheck(service_id=1, outcome="up")) == up
+        failed = ProbeCheck(service_id=1, outcome="down", issues=[{"code": "connect_failed"}])
+        assert check_words(failed).startswith(failure)
+        assert check_words(None) == ""

@@ -33,6 +33,7 @@ COLUMNS = {
     "contact_url",
     "contact_email",
     "legal_url",
+    "privacy_url",
     "extra",
 }
 
@@ -89,6 +90,7 @@ def test_allmende():
     assert fields["languages"] == ["de", "en", "fr"]
     assert fields["contact_url"] == "https://meta.allmende.io/c/allmende"
     assert fields["legal_url"] == "https://meta.allmende.io/tos"
+    assert fields["privacy_url"] == "https://meta.allmende.io/privacy"
     assert fields["startdate"] == date(2014, 1, 1)
     # "computational common" is no legal form Portée knows: other, and the host is told.
     assert fields["legal_type"] == "other"
@@ -99,7 +101,6 @@ def test_allmende():
         "version": "1.0.0",
         "tagLine": "Contributing to the Computational Commons",
         "organizationType": "computational common",
-        "privacyPolicyUrl": "https://meta.allmende.io/privacy",
         "termsOfServiceUrl": "https://meta.allmende.io/tos",
         "isServiceProvider": True,
         "dateCreated": "2014-03-07T06:00:00Z",
@@ -123,7 +124,8 @@ def test_libreops():
     assert fields["startdate"] == date(2015, 1, 1)
     assert "contact_email" not in fields
     extra = fields["extra"]
-    assert extra["privacyPolicyUrl"] == "https://libreops.cc/terms.html"
+    assert fields["privacy_url"] == "https://libreops.cc/terms.html"
+    assert "privacyPolicyUrl" not in extra  # mapped to its column, not kept twice
     assert extra["version"] == "0.0.2"
     assert extra["dateModified"] == "2019-02-09T18:18:18Z"
     assert extra["isServiceProvider"] is True
@@ -165,7 +167,7 @@ def test_unfilled_template_reports_and_publishes_no_placeholder():
         "dateCreated",
     }
     assert all("still holds a template placeholder" in w.message for w in placeholders)
-    for column in ("website", "logo_url", "contact_url", "legal_url", "startdate"):
+    for column in ("website", "logo_url", "contact_url", "legal_url", "privacy_url", "startdate"):
         assert column not in fields
     published = every_string(fields)
     assert not [s for s in published if "librehoster.example" in s or "YYYY" in s]
@@ -279,7 +281,7 @@ def test_odd_values_are_warned_about_not_published():
     )
     fields = parsed.fields
     assert fields["name"] == "Host Name"
-    assert "website" not in fields
+    assert "website" not in fields and "privacy_url" not in fields  # javascript:, ftp:
     assert fields["logo_url"] == "https://hoster.test/img/logo.png"  # relative to the file
     assert fields["contact_email"] == "hello@host.test"
     assert fields["languages"] == ["pt", "en"]

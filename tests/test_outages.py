@@ -15,9 +15,11 @@ from sqlmodel import select
 from test_probe_runs import T0, Clock, add_services, run
 from werkzeug import Response
 
+from directory import listings
 from directory.db import get_database
 from directory.models import Organization, ProbeCheck, ProbeOutage, ProbeState, Service
 from directory.probes.mails import notify_outages
+from directory.probes.outages import open_outage
 from directory.timeutil import utcnow
 from support import make_account
 
@@ -198,3 +200,87 @@ def test_the_cli_sends_the_mail_at_the_end_of_a_run(mailing_app, server, smtp_se
     result = mailing_app.test_cli_runner().invoke(args=["probes", "run"])
     assert "0 down and 0 back notices sent" in result.output
     assert len(smtp_server.messages) == 1
+
+
+def stop_checking(session, service: Service, how: str) -> None:
+    """Each way a service leaves the probes' list, and the way back."""
+    if how == "retired":
+        listings.retire_service(session, service, at=T0)
+    elif how == "ended":
+        service.enddate = (T0 - timedelta(days=1)).date()
+    elif how == "gone":  # its address removed
+        service.website = None
+    else:
+        service.organization.membership = how  # suspended, former
+        session.add(service.organization)
+    session.add(service)
+
+
+def check_again(session, service: Service, how: str, url: str) -> None:
+    if how == "retired":
+        listings.restore_service(session, service)
+    elif how == "ended":
+        service.enddate = None
+    elif how == "gone":
+        service.website = url
+    else:
+        service.organization.membership = "member"
+        session.add(service.organization)
+    session.add(service)
+
+
+@pytest.mark.parametrize("how", ["retired", "ended", "gone", "suspended", "former"])
+def test_the_outage_of_a_service_no_longer_checked_is_closed_without_a_mail(
+    mailing_app, server, smtp_server, how
+):
+    """A service down and told so, then retired (or ended, its address gone, its host
+    suspended or gone): the next run closes its outage as no longer checked, at the run's
+    time, and sends no "back" mail, for it is not back. Checked again later and still down, it
+    begins a new outage from its first failure after the closing."""
+    switch = Switch(server)
+    service_id = hosted_service(mailing_app, server, languages=["en"])
+    clock = Clock(T0)
+    switch.broken = True
+    run_and_notify(mailing_app, clock)
+    step(mailing_app, clock, T0 + timedelta(hours=6, minutes=5))
+    assert len(smtp_server.messages) == 1  # "down"
+    with get_database(mailing_app).session_scope() as session:
+        service = session.get(Service, service_id)
+        url = service.website
+        stop_checking(session, service, how)
+        session.commit()
+    clock.now = stopped = T0 + timedelta(hours=7)
+    line = run_and_notify(mailing_app, clock)
+    assert "Outages: 0 began, 1 ended (1 no longer checked); 0 down and 0 back" in line
+    with get_database(mailing_app).session_scope() as session:
+        [outage] = session.exec(select(ProbeOutage)).all()
+        assert (outage.ended_at, outage.ended_because) == (stopped, "unchecked")
+        assert outage.back_notified_at is None  # nobody was told it is back: it is not
+        assert open_outage(session, service_id) is None
+    clock.now = T0 + timedelta(hours=30)  # a day later: still nothing, nothing reopened
+    assert "0 began, 0 ended; 0 down and 0 back" in run_and_notify(mailing_app, clock)
+    assert len(smtp_server.messages) == 1
+    with get_database(mailing_app).session_scope() as session:
+        assert len(session.exec(select(ProbeOutage)).all()) == 1
+
+    # Back on the list, still broken: a new outage, from its first failure since then.
+    with get_database(mailing_app).session_scope() as session:
+        check_again(session, session.get(Service, service_id), how, url)
+        session.commit()
+    clock.now = again = T0 + timedelta(hours=31)
+    assert "1 began" in run_and_notify(mailing_app, clock)
+    with get_database(mailing_app).session_scope() as session:
+        assert open_outage(session, service_id).started_at == again
+
+
+def test_an_outage_that_ended_because_the_service_is_back_says_so(mailing_app, server):
+    switch = Switch(server)
+    hosted_service(mailing_app, server)
+    clock = Clock(T0)
+    switch.broken = True
+    run_and_notify(mailing_app, clock)
+    switch.broken = False
+    step(mailing_app, clock, T0 + timedelta(minutes=10))
+    with get_database(mailing_app).session_scope() as session:
+        [outage] = session.exec(select(ProbeOutage)).all()
+    assert (outage.ended_at, outage.ended_because) == (T0 + timedelta(minutes=5), "back")

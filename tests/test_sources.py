@@ -125,3 +125,57 @@ def test_a_source_cannot_be_bound_twice(demo_app, httpserver):
     )
     assert other.exit_code != 0
     assert "already_used" in other.output
+
+
+def test_the_privacy_policy_of_a_json_description_reaches_the_trust_card(app, httpserver):
+    """librehost.json's privacyPolicyUrl fills Organization.privacy_url (ChatonsInfos'
+    organization.privacy.url), checked like the other links: a relative address resolves
+    against the file, a template placeholder or another scheme is refused and reported."""
+    with get_database(app).session_scope() as session:
+        created = listings.create_organization(session, "Le Chaton Discret", "member")
+        session.commit()
+        slug = created.slug
+    document = {"@type": "Organization", "name": "Le Chaton Discret", "homeUrl": "/"}
+    httpserver.expect_request("/librehost.json").respond_with_data(
+        json.dumps(dict(document, privacyPolicyUrl="/vie-privee")),
+        content_type="application/json",
+    )
+    add(app, "json", httpserver.url_for("/librehost.json"), slug=slug)
+    declared = httpserver.url_for("/vie-privee")
+    with get_database(app).session_scope() as session:
+        found = organization(session, slug)
+        assert found.privacy_url == declared
+        assert "privacyPolicyUrl" not in found.extra.get("librehost", {})  # not kept twice
+        source = session.exec(select(Source).where(Source.kind == "json")).one()
+        record = listings.provenance_of(session, found)["privacy_url"]
+        assert (record.origin, record.source_id) == ("file", source.id)
+    client = app.test_client()
+    page = client.get(f"/hosts/{slug}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'<a href="{declared}" rel="noopener">' in page
+    fr = client.get(f"/hosts/{slug}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Politique de confidentialité" in fr and f'href="{declared}"' in fr
+    data = client.get(f"/api/v1/organizations/{slug}").get_json()
+    [fact] = [f for f in data["trust"] if f["fact"] == "privacy_url"]
+    assert (fact["kind"], fact["value"]) == ("declared", declared)
+
+    # The same checks as the other links: neither of these is published.
+    for bad, code in (
+        ("https://librehoster.example/privacy", "template_placeholder"),
+        ("javascript:alert(1)", "bad_url"),
+    ):
+        with get_database(app).session_scope() as session:
+            reset = session.exec(select(Source).where(Source.kind == "json")).one()
+            reset.next_due_at = None
+            session.add(reset)
+            session.commit()
+        httpserver.clear()
+        httpserver.expect_request("/librehost.json").respond_with_data(
+            json.dumps(dict(document, privacyPolicyUrl=bad)), content_type="application/json"
+        )
+        app.test_cli_runner().invoke(args=["feeds", "refresh"])
+        with get_database(app).session_scope() as session:
+            found = organization(session, slug)
+            assert found.privacy_url == declared  # the last good value stays
+            assert bad not in json.dumps(found.extra)
+            source = session.exec(select(Source).where(Source.kind == "json")).one()
+            assert code in json.dumps(source.warnings), source.warnings

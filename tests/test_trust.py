@@ -388,3 +388,25 @@ def test_where_the_data_lives_counts_only_the_services_still_offered(demo_app):
         listings.retire_service(session, service)
         session.commit()
         assert servers() == ["virtual"]
+
+
+def test_the_demo_declares_privacy_policies_where_a_host_plausibly_has_one(demo_app):
+    """The demo's registered bodies say `organization.privacy.url` in their files; its informal
+    collectives do not, and their card says so."""
+    client = demo_app.test_client()
+    facts = card(html(client.get(f"/hosts/{CIGOGNE}", headers=EN)))
+    assert facts["Privacy policy"].startswith(
+        "Declared by the host: https://cigogne.example/vie-privee"
+    )
+    french = card(html(client.get(f"/hosts/{CIGOGNE}", headers=FR)))
+    assert "https://cigogne.example/vie-privee" in french["Politique de confidentialité"]
+    with get_database(demo_app).session_scope() as session:
+        members = session.exec(
+            select(Organization).where(Organization.membership == "member")
+        ).all()
+        declared = [o for o in members if o.privacy_url]
+        assert len(declared) > len(members) // 2
+        assert all(o.privacy_url.split("/")[2].endswith(".example") for o in declared)
+        unsaid = next(o for o in members if o.legal_type == "informal" and not o.privacy_url)
+    facts = card(html(client.get(f"/hosts/{unsaid.slug}", headers=EN)))
+    assert facts["Privacy policy"] == "Declared by the host: not said"

@@ -33,7 +33,7 @@ MAX_EXTRA_KEYS = 100
 MAX_DUPLICATE_WARNINGS = 20
 NAME_LIMIT = 200  # Organization.name max_length
 TEXT_LIMIT = 10_000
-URL_LIMIT = 500  # Organization.website / logo_url / contact_url / legal_url max_length
+URL_LIMIT = 500  # Organization.website / logo_url / contact_url / legal_url / privacy_url
 KEY_LIMIT = 100  # how much of an odd key is quoted back in a warning
 FIRST_YEAR = 1800
 
@@ -50,13 +50,13 @@ _MAPPED = (
     "contactUrl",
     "email",
     "foundingDate",
+    "privacyPolicyUrl",  # Organization.privacy_url, as ChatonsInfos' organization.privacy.url
 )
 # Keys of the format kept in `extra` as they are (after checks).
 _KEPT = (
     "version",
     "organizationType",
     "tagLine",
-    "privacyPolicyUrl",
     "termsOfServiceUrl",
     "isServiceProvider",
     "dateCreated",
@@ -141,6 +141,7 @@ def parse_librehost(data: bytes, url: str) -> ParsedJson:
         "contact_url": contact.get("url"),
         "contact_email": contact.get("email") or reader.email("email"),
         "legal_url": reader.url("termsOfServiceUrl"),
+        "privacy_url": reader.url("privacyPolicyUrl"),
     }
     fields.update({column: value for column, value in found.items() if value})
     if errors:

@@ -145,6 +145,7 @@ def organization_file(
         ("organization.contact.url", o.contact_url),
         ("organization.contact.email", o.contact_email),
         ("organization.legal.url", o.legal_url),
+        ("organization.privacy.url", o.privacy_url),
         # Promise keys (README, "Extension keys").
         ("organization.admins.count", o.admins_count),
         ("organization.backups.tested", o.backups_tested),
@@ -211,6 +212,7 @@ def librehost(organization: Organization) -> str:
         "contactUrl": o.contact_url or (f"mailto:{o.contact_email}" if o.contact_email else None),
         "email": o.contact_email,
         "termsOfServiceUrl": o.legal_url,
+        "privacyPolicyUrl": o.privacy_url,
     }
     for key, value in sorted(o.extra.items()):
         if "." not in key and key not in document:

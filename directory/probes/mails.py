@@ -1,8 +1,9 @@
 """The outage e-mails, sent at the end of `flask probes run`: one to the host's editors when a
 service has been unreachable for 6 hours, one when it is back (directory/probes/outages.py
-decides which are due). Written from templates/probes/mail/ in the host's language (the
-first of its languages Portée speaks, else the site's default); links come from
-PORTEE_BASE_URL. A mail that cannot be sent is logged, and not tried again.
+decides which are due; none for an outage closed because the service is no longer checked).
+Written from templates/probes/mail/ in the host's language (the first of its languages Portée
+speaks, else the site's default); links come from PORTEE_BASE_URL. A mail that cannot be sent
+is logged, and not tried again.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from sqlmodel import Session
 from directory.mail import send_mail
 from directory.models import Organization
 from directory.probes import outages
-from directory.web import probe_words
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,6 @@ def send_outage_notice(notice: outages.OutageNotice) -> None:
             service=service,
             failure=notice.last_failure,
             link=link,
-            **probe_words.helpers(),
         )
     for address in notice.recipients:
         try:
@@ -62,10 +61,12 @@ def send_outage_notice(notice: outages.OutageNotice) -> None:
 
 def notify_outages(session: Session, now: datetime) -> str:
     """Follow the outages after a run and send what is due; the caller commits."""
-    opened, closed = outages.follow(session)
+    followed = outages.follow(session, now)
     notices = outages.send_notices(session, now, send_outage_notice)
     down = sum(1 for notice in notices if notice.step == "down")
+    ended = followed.back + followed.unchecked
+    unchecked = f" ({followed.unchecked} no longer checked)" if followed.unchecked else ""
     return (
-        f"Outages: {opened} began, {closed} ended; "
+        f"Outages: {followed.opened} began, {ended} ended{unchecked}; "
         f"{down} down and {len(notices) - down} back notices sent."
     )

@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlmodel import Session, select
@@ -159,13 +159,12 @@ _applying = (Organization.membership == "candidate") & (
 )
 
 
-def due_services(session: Session, now: datetime) -> list[Due]:
+def _watched(session: Session, *columns):
     """Offered services (not retired, not ended, with an address) of a member organization or
-    of a candidate whose application is open, whose next check is due, the longest waiting
-    first. An address that cannot be fetched (not http(s), malformed) is left out: the importer
-    already told its host."""
-    rows = session.exec(
-        select(Service, ProbeState.next_check_at, Software)
+    of a candidate whose application is open: what the probes check; rows of `columns`. The
+    enddate and the address's form are read in Python (`_fetchable`)."""
+    return session.exec(
+        select(*columns)
         .join(Organization, Organization.id == Service.organization_id)
         .outerjoin(ProbeState, ProbeState.service_id == Service.id)
         .outerjoin(Software, Software.id == Service.software_id)
@@ -176,16 +175,37 @@ def due_services(session: Session, now: datetime) -> list[Due]:
             (Organization.membership == "member") | _applying,
         )
     ).all()
+
+
+def _fetchable(enddate: date | None, website: str, today: date) -> str | None:
+    """The address a check asks, or None: the service has ended, or its address cannot be
+    fetched (not http(s), malformed; the importer already told its host)."""
+    if enddate is not None and enddate < today:
+        return None
+    try:
+        return canonical_url(website)
+    except Refused:
+        return None
+
+
+def watched_ids(session: Session, now: datetime) -> set[int]:
+    """The services the probes check, due now or later (an outage of any other service is
+    closed as no longer checked: directory/probes/outages.py)."""
+    today = now.date()
+    rows = _watched(session, Service.id, Service.enddate, Service.website)
+    return {service_id for service_id, *address in rows if _fetchable(*address, today)}
+
+
+def due_services(session: Session, now: datetime) -> list[Due]:
+    """The watched services (`_watched`) whose next check is due, the longest waiting first."""
+    rows = _watched(session, Service, ProbeState.next_check_at, Software)
     today = now.date()
     due = []
     for service, next_check_at, software in rows:
         if next_check_at is not None and next_check_at > now + DUE_SLACK:
             continue
-        if service.enddate is not None and service.enddate < today:
-            continue
-        try:
-            url = canonical_url(service.website)
-        except Refused:
+        url = _fetchable(service.enddate, service.website, today)
+        if url is None:
             continue
         slug = software.slug if software else None
         name = software.name.get("en") if software else None

@@ -111,6 +111,7 @@ def init_app(app: Flask) -> None:
         url_with=url_with,
         get_locale=get_locale,
         describe=issue_text.describe,
+        check_words=issue_text.check_words,
         unconfirmed_since=unconfirmed_since,
         near=nearby,
         error_summary=error_summary,

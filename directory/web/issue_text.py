@@ -12,6 +12,8 @@ import re
 from flask_babel import format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 
+from directory.web.labels import PROBE_OUTCOME
+
 WORDINGS = {
     "latin1": _l("the file is not UTF-8; it was read as Latin-1"),
     "key_case": _l("key '%(key)s' should be written '%(expected)s'"),
@@ -202,3 +204,13 @@ def describe(issue: dict) -> str:
             text = str(wording)
     line = issue.get("line")
     return gettext("line %(line)s: %(text)s", line=line, text=text) if line else text
+
+
+def check_words(check) -> str:
+    """What one probe check found, in words (a ProbeCheck, or None): its first issue (the
+    failure, when it failed), else its outcome (labels.PROBE_OUTCOME)."""
+    if check is None:
+        return ""
+    if check.issues:
+        return describe(check.issues[0])
+    return str(PROBE_OUTCOME.get(check.outcome, check.outcome or ""))

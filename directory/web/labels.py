@@ -115,6 +115,15 @@ SERVER_TYPE = {
     "shared": _l("Shared hosting"),
     "cloud": _l("Cloud (several servers)"),
 }
+# What one check of a service concluded (directory/probes/checks.py, OUTCOMES).
+PROBE_OUTCOME = {
+    "up": _l("Reachable"),
+    "restricted": _l("Reachable (asks to sign in)"),
+    "maintenance": _l("In maintenance"),
+    "failed": _l("Not working"),
+    "down": _l("Unreachable"),
+    "unknown": _l("Not concluded"),
+}
 ROLE = {
     "host": _l("Host editor"),
     "moderator": _l("Moderator"),

@@ -9,6 +9,8 @@ from flask import current_app
 from directory import public
 from directory.db import get_session
 from directory.models import Organization, Service
+from directory.probes import summary
+from directory.timeutil import utcnow
 from search import IndexRebuilding, IndexUnavailable, SearchParams, get_search
 from search.match import LARGE_GROUP, HostMatch, MatchRequest, MatchResult, Need
 
@@ -20,6 +22,9 @@ class HostView:
     offers: list[tuple[Need, Service]]  # each covered need with the offer that fulfils it
     # Offers whose declared capacity (`service.capacity.participants`) is below the group size.
     too_small: list[Service] = field(default_factory=list)
+    # Offers whose last check failed (what search/match.py ranked last), with their health:
+    # the page labels them as the result cards do, and says why the host comes later.
+    unreachable: dict[int, summary.ServiceHealth] = field(default_factory=dict)
 
 
 @dataclass
@@ -73,6 +78,13 @@ def run_match(request: MatchRequest, limit: int = 20) -> MatchOutcome:
                 and service.capacity_participants < request.group_size
             ]
             outcome.hosts.append(HostView(offers[0][1].organization, host, offers, too_small))
+    health = summary.health_of(session, list(services), utcnow())
+    for view in outcome.hosts:
+        view.unreachable = {
+            service.id: health[service.id]
+            for _need, service in view.offers
+            if health[service.id].checked and not health[service.id].reachable
+        }
     # A host that says it takes fewer people than the group is not a full match: it comes after
     # the others that cover as much (a stable sort keeps the fair order otherwise).
     outcome.hosts.sort(key=lambda h: (-h.match.covered_open, -h.match.covered, bool(h.too_small)))

@@ -20,7 +20,7 @@ from directory.mail import send_mail
 from directory.models import Organization
 from directory.outbound.fetch import Fetcher
 from directory.probes import report
-from directory.web import issue_text, probe_words
+from directory.web import issue_text
 from directory.web.addresses import address_policy
 from directory.web.auth import current_account, organization_for
 from directory.web.dashboard import bp, forms
@@ -189,7 +189,6 @@ def services(org_id: int):
         services=items,
         locks=editing.service_locks(session, items),
         health=report.health(session, [s.id for s in items if s.retired_at is None]),
-        **probe_words.helpers(),
         undoable=undo.retired_services(session, organization),
     )
 

@@ -23,7 +23,6 @@ from directory.outbound.fetch import Fetcher
 from directory.probes import drift as probe_drift
 from directory.probes import report
 from directory.timeutil import utcnow
-from directory.web import probe_words
 from directory.web.apply.forms import COMMITMENT, MESSAGE_KIND, STATE, ownership_text
 from directory.web.auth import admin_required, current_account, moderator_required
 from directory.web.extensions import limiter
@@ -303,7 +302,7 @@ def revoke(account_id: int):
 @moderator_required
 def drift():
     found = probe_drift.drift(get_session(), utcnow())
-    return render_template("moderation/drift.html", drift=found, **probe_words.helpers())
+    return render_template("moderation/drift.html", drift=found)
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -341,7 +340,6 @@ def _application_page(application, status=200, vote_form=None, question_form=Non
         "moderation/application.html",
         services=services,
         health=report.health(session, [service.id for service in services]),
-        **probe_words.helpers(),
         application=application,
         organization=organization,
         commitments=[(key, COMMITMENT[key]) for key in membership.COMMITMENTS],
