@@ -11,7 +11,9 @@ from datetime import timedelta
 from xml.etree import ElementTree
 
 import feedparser
+import flask_babel
 import pytest
+from babel.dates import format_date
 from sqlmodel import select
 
 from directory import membership, moderation
@@ -468,6 +470,25 @@ def test_the_reason_typed_beside_a_question_is_kept(app):
         assert (decision.vote, decision.reason) == ("reject", draft["reason"])
     with client.session_transaction() as cookie:
         assert f"vote-draft-{application_id}" not in cookie
+
+
+def test_the_application_page_writes_days_and_moments_in_one_style_per_language(app):
+    application_id = candidate(app)
+    first, _second = staff(app)
+    client = signed_in(app, first)
+    page = f"/moderation/applications/{application_id}"
+    assert post(client, page, f"{page}/question", {"body": "Où ?"}).status_code == 302
+    with app.test_request_context():
+        today = flask_babel.to_user_timezone(utcnow()).date()
+    for headers, locale in ((EN, "en"), ({"Accept-Language": "fr"}, "fr")):
+        html = text_of(client.get(page, headers=headers))
+        first_day = "d'er'" if locale == "fr" and today.day == 1 else "d"
+        submitted = format_date(today, f"{first_day} MMMM y", locale)
+        assert '<time datetime="' in html and f'">{submitted}</time></dd>' in html
+        month = format_date(today, "MMM y", locale)
+        asked = re.search(r'<p class="news-date"><time datetime="[^"]+Z">([^<]+)</time>', html)
+        assert month in asked.group(1) and re.search(r"\d\d:\d\d$", asked.group(1))
+        assert not re.search(r"\b\d{1,2}/\d{1,2}/\d{2}\b|\d [AP]M\b", html), locale
 
 
 def test_a_question_mails_the_applicant_and_the_answer_mails_the_moderators(mail_app, smtp_server):
