@@ -97,6 +97,7 @@ def init_app(app: Flask) -> None:
         url_with=url_with,
         get_locale=get_locale,
         describe=issue_text.describe,
+        unreachable_text=issue_text.unreachable,
         unconfirmed_since=unconfirmed_since,
         near=nearby,
         error_summary=error_summary,
