@@ -230,7 +230,7 @@ def test_statuses_show_a_colour_an_icon_and_words(visitor, site):
     expect(page.locator(".tag-full").first).to_have_text("Complet\u00a0: saturé pour le moment")
     assert "nouveaux comptes" not in page.locator("main").inner_text()
     colours = {}
-    for kind in ("open", "full"):
+    for kind in ("open", "full", "paused"):
         status = page.locator(f".tag-{kind}").first
         expect(status.locator("svg.status-icon")).to_have_attribute("aria-hidden", "true")
         colours[kind] = status.evaluate("e => getComputedStyle(e).color")
