@@ -501,7 +501,7 @@ def test_a_failed_check_says_why_in_the_readers_language(app, web, applicant):
     page = f"/apply/{application_id}"
     web.post(f"{page}/verify-domain", data={"csrf_token": csrf_token(web, page)})
     html = web.get(page, headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "the host name chaton-du-lac.invalid was not found" in html
+    assert "we could not reach chaton-du-lac.invalid: the name does not exist" in html
     assert "there is no TXT record at _portee-verification.chaton-du-lac.invalid" in html
     assert load(app, DomainClaim, 1).last_checked_at is not None
 

@@ -95,7 +95,7 @@ def approve(app) -> str:
         application = session.exec(select(Application)).all()[-1]
         for address in ("m1@portee.example", "m2@portee.example"):
             moderator = session.exec(select(Account).where(Account.email == address)).one()
-            moderation.vote(session, moderator, application, "approve")
+            moderation.vote(session, moderator, application, "approve", "Known to the team.")
         session.commit()
         return application.organization_id
 

@@ -57,7 +57,7 @@ def _prepare(app) -> int:
             )
         )
         other = session.exec(select(Account).where(Account.email == OTHER_MODERATOR)).one()
-        moderation.vote(session, other, application, "approve")
+        moderation.vote(session, other, application, "approve", "Known to the team.")
         session.commit()
         return application.id
 
@@ -100,7 +100,27 @@ def test_a_moderator_completes_the_quorum_and_the_public_finds_the_new_member(ne
     expect(page.get_by_text(f"{OTHER_MODERATOR} approved")).to_be_visible()
     assert_accessible(page)
 
+    expect(
+        page.get_by_text("zephyrin.invalid is not proved to belong to this applicant")
+    ).to_be_visible()
+    # the reason typed before asking a question is still there after it is sent
+    reason = page.get_by_label(re.compile(r"^Reason"))
+    reason.fill("Nous les avons rencontrés au dernier camp.")
+    page.get_by_label("Your question to the applicant").fill("Où sont vos serveurs ?")
+    page.get_by_role("button", name="Ask").click()
+    expect(page.get_by_text("Your question was sent to the applicant.")).to_be_visible()
+    expect(page.get_by_text("Où sont vos serveurs ?")).to_be_visible()
+    expect(reason).to_have_value("Nous les avons rencontrés au dernier camp.")
+    reason.fill("")
+
     page.get_by_role("radio", name="Approve").check()
+    page.get_by_role("radio", name="Approve").press("Enter")  # Enter votes, it does not ask
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_contain_text("the domain of this applicant is not proved")
+    expect(summary).to_be_focused()
+    expect(page.get_by_role("radio", name="Approve")).to_be_checked()  # nothing lost
+    assert_accessible(page)
+    page.get_by_label(re.compile(r"^Reason")).fill("Nous les avons rencontrés au dernier camp.")
     page.get_by_role("button", name="Vote").click()
     page.wait_for_url(re.compile(r"/moderation/$"))
     expect(page.get_by_text("Your vote decided: the application is Approved.")).to_be_visible()

@@ -8,6 +8,7 @@ One browser and one served copy of the demo for the whole module; each role sign
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from browsing import assert_accessible, expect, serving
@@ -16,6 +17,7 @@ from sqlmodel import select
 from directory import membership
 from directory.db import get_database
 from directory.models import Account, Organization, Service
+from directory.timeutil import utcnow
 from support import make_account
 
 HOST = "hote@chaton-libre.example"
@@ -204,5 +206,42 @@ def test_a_failed_sign_up_marks_the_fields_and_brings_the_focus_to_the_mistakes(
     assert button.evaluate("el => getComputedStyle(el).backgroundColor") != "rgba(0, 0, 0, 0)"
     summary.get_by_role("link").first.click()
     expect(page).to_have_url(re.compile("#email$"))
+    check_mobile(page)
+    page.close()
+
+
+def test_statuses_show_a_colour_an_icon_and_words(visitor, site):
+    """Open, full, paused and not confirmed on one host's pages: each its own colour and icon
+    beside its words, contrast checked by axe; full worded by the kind of access."""
+    with get_database(site["app"]).session_scope() as session:
+        cigogne = session.exec(
+            select(Organization).where(Organization.slug == "cigogne-libre")
+        ).one()
+        cigogne.status = "idle"
+        cigogne.confirmed_at = utcnow() - timedelta(days=40)
+        services = session.exec(
+            select(Service).where(Service.organization_id == cigogne.id).order_by(Service.id)
+        ).all()
+        services[0].load, services[0].registration = "full", "none"
+        session.add_all([cigogne, services[0]])
+        session.commit()
+    page = visitor.new_page()
+    page.goto("/hosts/cigogne-libre")
+    expect(page.locator(".tag-full").first).to_have_text("Complet\u00a0: saturé pour le moment")
+    assert "nouveaux comptes" not in page.locator("main").inner_text()
+    colours = {}
+    for kind in ("open", "full", "paused"):
+        status = page.locator(f".tag-{kind}").first
+        expect(status.locator("svg.status-icon")).to_have_attribute("aria-hidden", "true")
+        colours[kind] = status.evaluate("e => getComputedStyle(e).color")
+    check_mobile(page)
+    page.goto(f"/search?q={services[0].name}")
+    card = page.locator("li.offer").filter(has=page.locator(".tag-paused")).first
+    for kind in ("paused", "stale", "full"):
+        status = card.locator(f".tag-{kind}")
+        expect(status.locator("svg.status-icon")).to_have_count(1)
+        assert status.inner_text().strip()
+        colours[kind] = status.evaluate("e => getComputedStyle(e).color")
+    assert len(set(colours.values())) == 4, colours  # full the same colour on both pages
     check_mobile(page)
     page.close()

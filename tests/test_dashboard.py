@@ -419,6 +419,33 @@ def test_preview_shows_the_parsed_file_and_writes_nothing(demo_app, httpserver):
     assert (count_rows(demo_app, Source), count_rows(demo_app, Service)) == before
 
 
+def test_a_host_name_that_does_not_exist_is_said_in_plain_words_once(demo_app):
+    """A file whose host name does not resolve: one sentence, in each language, and the file may
+    still be added (Portée tries again at each refresh)."""
+    organization = new_organization(demo_app)
+    client = signed_in(demo_app, (organization,))
+    base = f"/dashboard/organizations/{organization}/sources"
+    url = "http://cabane-test.invalid/organization.properties"
+    said = {
+        "en": "We could not reach cabane-test.invalid: the name does not exist. "
+        "You may still add this file",
+        "fr": "Nous n’avons pas pu joindre cabane-test.invalid : ce nom n’existe pas. "
+        "Vous pouvez tout de même ajouter ce fichier",
+    }
+    for language, sentence in said.items():
+        response = client.post(
+            f"{base}/preview",
+            data={"csrf_token": csrf_token(client, base), "url": url, "kind": "organization"},
+            headers={"Accept-Language": language},
+        )
+        text = " ".join(html(response).split())
+        assert sentence in text, language
+        assert (
+            text.count("cabane-test.invalid :" if language == "fr" else "cabane-test.invalid:") == 1
+        )
+        assert "This file has errors" not in text and "Ce fichier contient des erreurs" not in text
+
+
 def test_add_and_refresh_now_imports_the_file_and_shows_the_history(demo_app, httpserver):
     url = serve_files(httpserver)
     organization = new_organization(demo_app)

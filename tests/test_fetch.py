@@ -281,7 +281,7 @@ def test_an_unknown_host_is_reported():
     with guarded({}) as fetcher:
         result = fetcher.fetch("http://nowhere.example/org.properties")
     assert result.error.code == "host_not_found"
-    assert result.error.message == "the host name nowhere.example was not found"
+    assert result.error.message == "we could not reach nowhere.example: the name does not exist"
 
 
 def test_the_app_warns_when_the_guard_is_lifted(tmp_path, caplog):

@@ -124,6 +124,34 @@ def test_health_is_read_again_at_once_after_this_process_commits_a_check(app, pa
     assert organizations_found(app, date.today())[2] == pads["down"]
 
 
+def test_each_status_has_a_colour_an_icon_and_words_and_full_says_it_by_access(app, pads):
+    """Full, unreachable and not confirmed: a class for its colour, an icon screen readers skip,
+    and words; a full service that needs no account never speaks of new accounts."""
+    status = (
+        r'<li class="tag-{kind} status">'
+        r'<svg class="status-icon"[^>]*aria-hidden="true"[^>]*>.*?</svg>(.*?)</li>'
+    )
+    for headers, full in (
+        (EN, "Full: at capacity for now"),
+        (FR, "Complet\u00a0: saturé pour le moment"),
+    ):
+        page = html(app.test_client().get("/search?software=etherpad", headers=headers))
+        words = {}
+        for kind in ("full", "unreachable", "stale"):
+            found = re.findall(status.format(kind=kind), page, re.S)
+            assert len(found) == 1, (kind, headers)
+            words[kind] = " ".join(re.sub(r"<[^>]+>", "", found[0]).split())
+        assert words["full"] == full.replace("\u00a0", " ")
+        assert "new accounts" not in page and "nouveaux comptes" not in page
+    with get_database(app).session_scope() as session:
+        service = session.get(Service, service_of(app, pads["full"]))
+        service.registration = "free"
+        session.add(service)
+        session.commit()
+    page = text(html(app.test_client().get("/search?software=etherpad&full=1", headers=EN)))
+    assert "Full: not taking new accounts" in page
+
+
 def test_health_reads_only_the_last_outcome(app, pads):
     """Never checked, or last check inconclusive ("unknown"), counts as reachable."""
     unknown = service_of(app, pads["open"])

@@ -11,7 +11,9 @@ from datetime import timedelta
 from xml.etree import ElementTree
 
 import feedparser
+import flask_babel
 import pytest
+from babel.dates import format_date
 from sqlmodel import select
 
 from directory import membership, moderation
@@ -40,6 +42,7 @@ MODERATORS = ("mod1@portee.example", "mod2@portee.example", "mod3@portee.example
 ADMIN = "admin@portee.example"
 COMMITMENTS = {key: True for key in membership.COMMITMENTS}
 EN = {"Accept-Language": "en"}
+KNOWN = "Nous les connaissons depuis des années."  # why a moderator approves an unproved domain
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -135,9 +138,10 @@ def post(client, page: str, path: str, data: dict, **kwargs):
     return client.post(path, data={"csrf_token": csrf_token(client, page), **data}, **kwargs)
 
 
-def vote_on_page(client, application_id, choice, reason="", **kwargs):
+def vote_on_page(client, application_id, vote, reason="", body=None, **kwargs):
     page = f"/moderation/applications/{application_id}"
-    return post(client, page, f"{page}/vote", {"vote": choice, "reason": reason}, **kwargs)
+    data = {"vote": vote, "reason": reason, **({"body": body} if body is not None else {})}
+    return post(client, page, f"{page}/vote", data, **kwargs)
 
 
 def text_of(response) -> str:
@@ -176,9 +180,9 @@ def test_rules_come_from_the_config_with_defaults():
 def test_two_approvals_admit_the_candidate(app):
     application_id = candidate(app)
     first, second = staff(app)
-    assert cast(app, first, application_id, "approve") is None
+    assert cast(app, first, application_id, "approve", KNOWN) is None
     assert state(app, application_id) == ("submitted", "candidate")
-    assert cast(app, second, application_id, "approve") == "approved"
+    assert cast(app, second, application_id, "approve", KNOWN) == "approved"
     assert state(app, application_id) == ("approved", "member")
     with get_database(app).session_scope() as session:
         application = session.get(Application, application_id)
@@ -197,7 +201,7 @@ def test_two_approvals_admit_the_candidate(app):
 def test_with_the_default_rules_one_rejection_rejects(app):
     application_id = candidate(app)
     first, second = staff(app)
-    cast(app, first, application_id, "approve")
+    cast(app, first, application_id, "approve", KNOWN)
     assert cast(app, second, application_id, "reject", "Des publicités partout.") == "rejected"
     assert state(app, application_id) == ("rejected", "candidate")
 
@@ -207,10 +211,10 @@ def test_a_majority_with_other_settings(app):
     admitted, refused = candidate(app), candidate(app, "Chaton Gris", "bob@gris.example")
     first, second, third = staff(app, 3)
     for email, choice in ((first, "approve"), (second, "reject"), (third, "approve")):
-        result = cast(app, email, admitted, choice, "Non." if choice == "reject" else None, rules)
+        result = cast(app, email, admitted, choice, "Non." if choice == "reject" else KNOWN, rules)
     assert result == "approved"
     for email, choice in ((first, "approve"), (second, "reject"), (third, "reject")):
-        result = cast(app, email, refused, choice, "Non." if choice == "reject" else None, rules)
+        result = cast(app, email, refused, choice, "Non." if choice == "reject" else KNOWN, rules)
     assert result == "rejected"
 
 
@@ -218,12 +222,12 @@ def test_the_rules_of_the_web_come_from_the_config(app):
     app.config.update(PORTEE_QUORUM=3, PORTEE_MAJORITY=0.5)
     application_id = candidate(app)
     first, second, third = staff(app, 3)
-    cast(app, first, application_id, "approve")
+    cast(app, first, application_id, "approve", KNOWN)
     cast(app, second, application_id, "reject", "Pas convaincu.")
     client = signed_in(app, third)
     page = text_of(client.get(f"/moderation/applications/{application_id}", headers=EN))
     assert "once 3 moderators have approved or rejected it" in page and "50%" in page
-    assert vote_on_page(client, application_id, "approve").status_code == 302
+    assert vote_on_page(client, application_id, "approve", KNOWN).status_code == 302
     assert state(app, application_id) == ("approved", "member")
 
 
@@ -231,9 +235,9 @@ def test_abstaining_does_not_count_toward_the_quorum(app):
     application_id = candidate(app)
     first, second, third = staff(app, 3)
     assert cast(app, first, application_id, "abstain") is None
-    assert cast(app, second, application_id, "approve") is None
+    assert cast(app, second, application_id, "approve", KNOWN) is None
     assert state(app, application_id) == ("submitted", "candidate")
-    assert cast(app, third, application_id, "approve") == "approved"
+    assert cast(app, third, application_id, "approve", KNOWN) == "approved"
 
 
 def test_no_moderator_votes_twice_in_a_round(app):
@@ -254,7 +258,7 @@ def test_a_moderator_does_not_decide_on_their_own_organization(app):
     client = signed_in(app, "insider@portee.example")
     page = text_of(client.get(f"/moderation/applications/{application_id}", headers=EN))
     assert "other moderators decide on it, not you" in page and 'name="vote"' not in page
-    response = vote_on_page(client, application_id, "approve", headers=EN)
+    response = vote_on_page(client, application_id, "approve", KNOWN, headers=EN)
     assert response.status_code == 400 and "other moderators decide on it" in text_of(response)
     assert state(app, application_id) == ("submitted", "candidate")
 
@@ -272,13 +276,64 @@ def test_a_rejection_needs_a_reason(app):
         assert session.exec(select(Decision)).all() == []
 
 
+def test_approving_an_unproved_domain_needs_a_reason(app):
+    application_id = candidate(app)
+    first, _second = staff(app)
+    assert refusal(app, first, application_id, "approve") == "reason_unproved"
+    assert refusal(app, first, application_id, "approve", "   ") == "reason_unproved"
+    client = signed_in(app, first)
+    page = f"/moderation/applications/{application_id}"
+    html = text_of(client.get(page, headers=EN))
+    warning = "chaton-du-lac.invalid is not proved to belong to this applicant"
+    assert warning in html and html.index(warning) < html.index('name="vote"')
+    response = vote_on_page(client, application_id, "approve", headers=EN)
+    html = text_of(response)
+    assert response.status_code == 400
+    errors = re.search(r'<ul class="errors" id="reason-errors">(.*?)</ul>', html, re.S)
+    assert "the domain of this applicant is not proved" in errors.group(1)
+    assert re.search(r'value="approve"[^>]*checked|checked[^>]*value="approve"', html)
+    with get_database(app).session_scope() as session:
+        assert session.exec(select(Decision)).all() == []
+    assert vote_on_page(client, application_id, "approve", KNOWN).status_code == 302
+    with get_database(app).session_scope() as session:
+        [decision] = session.exec(select(Decision)).all()
+        assert (decision.vote, decision.reason) == ("approve", KNOWN)
+
+
+def test_a_candidate_without_a_website_needs_a_reason_too(app):
+    application_id = candidate(app, website="")
+    first, _second = staff(app)
+    assert refusal(app, first, application_id, "approve") == "reason_unproved"
+    html = text_of(
+        signed_in(app, first).get(f"/moderation/applications/{application_id}", headers=EN)
+    )
+    assert "This applicant has no website whose domain can be proved." in html
+
+
+def test_a_proved_domain_is_approved_without_a_reason(app):
+    application_id = candidate(app)
+    first, second = staff(app)
+    with get_database(app).session_scope() as session:
+        organization_id = session.get(Application, application_id).organization_id
+        token = ownership_token(session, organization_id)
+    app.extensions["portee.txt_resolver"] = lambda name: [token]
+    client = signed_in(app, first)
+    page = f"/moderation/applications/{application_id}"
+    assert post(client, page, f"{page}/checks", {}).status_code == 302
+    html = text_of(client.get(page, headers=EN))
+    assert "chaton-du-lac.invalid is proved (DNS record)." in html
+    assert "Before you vote:" not in html
+    assert vote_on_page(client, application_id, "approve").status_code == 302
+    assert cast(app, second, application_id, "approve") == "approved"
+
+
 def test_hosts_do_not_vote_and_closed_applications_take_no_vote(app):
     application_id = candidate(app)
     first, second = staff(app)
     assert refusal(app, APPLICANT, application_id, "approve") == "not_allowed"
     assert refusal(app, first, application_id, "maybe") == "unknown_vote"
-    cast(app, first, application_id, "approve")
-    cast(app, second, application_id, "approve")
+    cast(app, first, application_id, "approve", KNOWN)
+    cast(app, second, application_id, "approve", KNOWN)
     make_account(app, MODERATORS[2], role="moderator")
     assert refusal(app, MODERATORS[2], application_id, "reject", "Trop tard") == "closed"
 
@@ -339,9 +394,9 @@ def test_approval_publishes_the_member_and_its_services(app):
     public = app.test_client()
     assert public.get(f"/hosts/{slug}").status_code == 404
     assert offered(app, slug) == 0
-    cast(app, first, application_id, "approve")
+    cast(app, first, application_id, "approve", KNOWN)
     client = signed_in(app, second)
-    response = vote_on_page(client, application_id, "approve")
+    response = vote_on_page(client, application_id, "approve", KNOWN)
     assert response.status_code == 302 and response.headers["Location"] == "/moderation/"
     assert public.get(f"/hosts/{slug}").status_code == 200
     found = public.get("/api/v1/search?q=etherpad").get_json()
@@ -381,11 +436,59 @@ def test_rejection_keeps_it_private_and_tells_the_applicant_why(mail_app, smtp_s
 def test_approval_mails_the_applicant(mail_app, smtp_server):
     application_id = candidate(mail_app)
     first, second = staff(mail_app)
-    cast(mail_app, first, application_id, "approve")
-    vote_on_page(signed_in(mail_app, second), application_id, "approve", headers=EN)
+    cast(mail_app, first, application_id, "approve", KNOWN)
+    vote_on_page(signed_in(mail_app, second), application_id, "approve", KNOWN, headers=EN)
     [mail] = [m for m in smtp_server.messages if m["To"] == APPLICANT]
     assert mail["Subject"] == "Portée: welcome, Chaton du Lac!"
     assert f"http://portee.test/hosts/{slug_of(mail_app, application_id)}" in mail.get_content()
+
+
+def test_the_reason_typed_beside_a_question_is_kept(app):
+    application_id = candidate(app)
+    first, _second = staff(app)
+    client = signed_in(app, first)
+    page = f"/moderation/applications/{application_id}"
+    html = text_of(client.get(page, headers=EN))
+    # one form: the question box and its button belong to the vote's form
+    assert re.search(r'<textarea[^>]*form="vote-form"[^>]*name="body"', html)
+    assert f'form="vote-form" formaction="{page}/question"' in html
+    draft = {"vote": "reject", "reason": "Aucune mention légale sur le site."}
+    empty = post(client, page, f"{page}/question", {"body": "", **draft}, headers=EN)
+    assert empty.status_code == 400 and draft["reason"] in text_of(empty)
+    asked = post(client, page, f"{page}/question", {"body": "Qui êtes-vous ?", **draft})
+    assert asked.status_code == 302
+    html = text_of(client.get(page, headers=EN))
+    assert "Qui êtes-vous ?" in html  # the question, in the conversation
+    assert re.search(r'<textarea[^>]*name="reason"[^>]*>\s*Aucune mention légale', html)
+    assert re.search(r'checked[^>]*value="reject"|value="reject"[^>]*checked', html)
+    # a vote refused keeps the question being typed, and the vote sent clears the draft
+    refused = vote_on_page(client, application_id, "approve", body="Et vos serveurs ?")
+    assert refused.status_code == 400 and "Et vos serveurs ?" in text_of(refused)
+    assert vote_on_page(client, application_id, **draft).status_code == 302
+    with get_database(app).session_scope() as session:
+        [decision] = session.exec(select(Decision)).all()
+        assert (decision.vote, decision.reason) == ("reject", draft["reason"])
+    with client.session_transaction() as cookie:
+        assert f"vote-draft-{application_id}" not in cookie
+
+
+def test_the_application_page_writes_days_and_moments_in_one_style_per_language(app):
+    application_id = candidate(app)
+    first, _second = staff(app)
+    client = signed_in(app, first)
+    page = f"/moderation/applications/{application_id}"
+    assert post(client, page, f"{page}/question", {"body": "Où ?"}).status_code == 302
+    with app.test_request_context():
+        today = flask_babel.to_user_timezone(utcnow()).date()
+    for headers, locale in ((EN, "en"), ({"Accept-Language": "fr"}, "fr")):
+        html = text_of(client.get(page, headers=headers))
+        first_day = "d'er'" if locale == "fr" and today.day == 1 else "d"
+        submitted = format_date(today, f"{first_day} MMMM y", locale)
+        assert '<time datetime="' in html and f'">{submitted}</time></dd>' in html
+        month = format_date(today, "MMM y", locale)
+        asked = re.search(r'<p class="news-date"><time datetime="[^"]+Z">([^<]+)</time>', html)
+        assert month in asked.group(1) and re.search(r"\d\d:\d\d$", asked.group(1))
+        assert not re.search(r"\b\d{1,2}/\d{1,2}/\d{2}\b|\d [AP]M\b", html), locale
 
 
 def test_a_question_mails_the_applicant_and_the_answer_mails_the_moderators(mail_app, smtp_server):
@@ -419,8 +522,8 @@ def test_a_question_mails_the_applicant_and_the_answer_mails_the_moderators(mail
 def admitted(app) -> tuple[int, str]:
     application_id = candidate(app)
     first, second = staff(app)
-    cast(app, first, application_id, "approve")
-    cast(app, second, application_id, "approve")
+    cast(app, first, application_id, "approve", KNOWN)
+    cast(app, second, application_id, "approve", KNOWN)
     with get_database(app).session_scope() as session:
         organization_id = session.get(Application, application_id).organization_id
     return organization_id, slug_of(app, application_id)

@@ -155,7 +155,7 @@ def test_refused_posts_change_nothing(site, role):
     if role == "host":
         client.post(
             f"/moderation/applications/{ids.application}/vote",
-            data={"csrf_token": token, "vote": "approve"},
+            data={"csrf_token": token, "vote": "approve", "reason": "x"},
         )
         client.post(
             f"/moderation/organizations/{ids.member}/suspend",

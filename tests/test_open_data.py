@@ -185,6 +185,18 @@ def test_the_validator_reads_a_good_and_a_broken_file_and_stores_nothing(
     assert client.post("/validate", data={"url": broken_url, "kind": "json"}).status_code == 400
 
 
+def test_the_validator_says_a_file_not_reachable_yet_may_still_be_added(client):
+    """The dashboard's preview sentence, word for word, for a host name that does not exist."""
+    response = validate(client, "http://cabane-test.invalid/organization.properties")
+    assert response.status_code == 200
+    text = " ".join(response.get_data(as_text=True).split())
+    assert (
+        "We could not reach cabane-test.invalid: the name does not exist. You may still add "
+        "this file: Portée will try again at each refresh" in text
+    )
+    assert "This file has errors" not in text
+
+
 def test_the_validator_refuses_a_private_address(sites, demo_template, tmp_path):
     with sites.open_copy(demo_template, tmp_path / "site", PORTEE_FETCH_ALLOW_PRIVATE=False) as app:
         client = app.test_client()

@@ -242,12 +242,12 @@ def test_the_trust_card_in_english(client, demo_app):
     assert facts["Member since"].startswith("Decided by the moderators:")
     assert facts["Website domain"].startswith("Checked by Portée: cigogne.example")
     assert "by a DNS record" in facts["Website domain"]
-    assert f"{proved:%B} {proved.day}, {proved.year}" in facts["Website domain"]
+    assert f"{proved.day} {proved:%B} {proved.year}" in facts["Website domain"]
     assert facts["Administrators"].startswith("Declared by the host: 4 administrators")
     assert "organization.properties" in facts["Administrators"]
     assert facts["Notice before a service closes"].startswith("Declared by the host: 90 days")
     assert facts["Last restore test of the backups"].startswith(
-        "Declared by the host: October 12, 2026"
+        "Declared by the host: 12 October 2026"
     )
     assert facts["Where the servers are"].startswith(
         "Declared by the host: A server rented from a provider"

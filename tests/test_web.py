@@ -90,9 +90,8 @@ def test_facet_link_filters_the_results(client):
 
 def test_organization_page_says_where_each_value_comes_from(demo_app, client):
     organization = an_organization(demo_app)
-    html = client.get(f"/hosts/{organization.slug}", headers={"Accept-Language": "en"}).get_data(
-        as_text=True
-    )
+    page = client.get(f"/hosts/{organization.slug}", headers={"Accept-Language": "en"})
+    html = re.sub(r"<time [^>]*>|</time>", "", page.get_data(as_text=True))
     assert organization.name in html
     assert "declared in the host’s own file: first read" in html
     assert re.search(r"confirmed (\d+ seconds?|\d+ minutes?|\d+ hours?) ago", html)
@@ -205,7 +204,7 @@ def test_a_value_from_another_origin_says_so_where_it_stands(demo_app, client):
         )
         session.commit()
     html = client.get("/hosts/le-chaton-libre", headers={"Accept-Language": "en"})
-    text = html.get_data(as_text=True)
+    text = re.sub(r"<time [^>]*>|</time>", "", html.get_data(as_text=True))
     assert "Croix-Rousse, Lyon" in text
     assert re.search(r"set by a moderator \((\d+ seconds?|\d+ minutes?) ago\)", text)
     assert text.count('class="provenance"') == 1

@@ -82,7 +82,7 @@ MESSAGES.update(
         "timeout": "the server did not answer in time",
         "connect_timeout": "the server could not be reached in time",
         "connect_failed": "the server refused the connection or could not be reached",
-        "host_not_found": "the host name {host} was not found",
+        "host_not_found": "we could not reach {host}: the name does not exist",
         "resolver_timeout": (
             "Portée's name server did not answer in time for {host}; this does not count "
             "against the file, which is read again soon"

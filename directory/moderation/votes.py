@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from directory import membership, permissions, staleness
+from directory import membership, ownership, permissions, staleness
 from directory.accounts import audit
 from directory.models import (
     Account,
@@ -127,7 +127,8 @@ def vote(
 ) -> VoteOutcome:
     """Record one moderator's vote, then decide the application if the quorum is reached.
 
-    A rejection needs a reason: it is shown to the applicant (never to the public).
+    A rejection needs a reason: it is shown to the applicant (never to the public). So does an
+    approval of a candidate whose domain is not proved: the reason says why it is trusted.
     """
     rules = rules or Rules()
     if choice not in VOTES:
@@ -139,6 +140,8 @@ def vote(
     reason = (reason or "").strip() or None
     if choice == "reject" and reason is None:
         raise ModerationError("reason_missing")
+    if choice == "approve" and reason is None and not domain_proved(session, application):
+        raise ModerationError("reason_unproved")
     if reason and len(reason) > MAX_REASON:
         raise ModerationError("too_long", limit=MAX_REASON)
     decision = Decision(
@@ -174,6 +177,13 @@ def vote(
     elif result == "rejected":
         _refuse(session, moderator, application, current)
     return VoteOutcome(decision, current, result)
+
+
+def domain_proved(session: Session, application: Application) -> bool:
+    """Whether the candidate has proved it holds the domain of its website (none: not proved)."""
+    organization = session.get(Organization, application.organization_id)
+    claim = ownership.current_claim(session, organization)
+    return bool(claim and claim.verified_at)
 
 
 def rejection_reasons(session: Session, application: Application) -> list[str]:

@@ -1,16 +1,16 @@
-"""Template helpers: translated vocabulary, catalogue names in the reader's language, ages."""
+"""Template helpers: translated vocabulary, catalogue names in the reader's language, percents
+(dates and times have their own module: directory/web/dates.py)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from babel import Locale
 from babel.numbers import format_percent
 from flask import Flask, current_app, request, url_for
-from flask_babel import format_timedelta, get_locale
+from flask_babel import get_locale
 
 from directory import staleness
-from directory.timeutil import utcnow
 from directory.web import issue_text, labels
 
 
@@ -32,20 +32,6 @@ def language_name(code: str | None) -> str:
     if not code:
         return ""
     return Locale.parse(str(get_locale() or "en")).languages.get(code, code)
-
-
-def age(moment: datetime | None) -> str:
-    """ "3 days ago", in the reader's language."""
-    if moment is None:
-        return ""
-    return format_timedelta(moment - utcnow(), granularity="minute", add_direction=True)
-
-
-def duration(since: datetime | None) -> str:
-    """ "3 hours": how long it has been since `since`, in the reader's language."""
-    if since is None:
-        return ""
-    return format_timedelta(utcnow() - since, granularity="minute")
 
 
 def percent(share: float | None) -> str:
@@ -96,14 +82,14 @@ def error_summary(form) -> list[tuple[str | None, str | None, str]]:
 
 
 def init_app(app: Flask) -> None:
-    from directory.web import nearby
+    from directory.web import dates, nearby
+
+    dates.init_app(app)
 
     app.jinja_env.filters.update(
         localized=localized,
         country_name=country_name,
         language_name=language_name,
-        age=age,
-        duration=duration,
         percent=percent,
     )
     app.jinja_env.globals.update(
@@ -112,6 +98,7 @@ def init_app(app: Flask) -> None:
         get_locale=get_locale,
         describe=issue_text.describe,
         check_words=issue_text.check_words,
+        unreachable_text=issue_text.unreachable,
         unconfirmed_since=unconfirmed_since,
         near=nearby,
         error_summary=error_summary,

@@ -55,7 +55,7 @@ WORDINGS = {
     "timeout": _l("the server did not answer in time"),
     "connect_timeout": _l("the server could not be reached in time"),
     "connect_failed": _l("the server refused the connection or could not be reached"),
-    "host_not_found": _l("the host name %(host)s was not found"),
+    "host_not_found": _l("we could not reach %(host)s: the name does not exist"),
     "resolver_timeout": _l(
         "Portée's name server did not answer in time for %(host)s; this does not count "
         "against the file, which is read again soon"
@@ -214,3 +214,11 @@ def check_words(check) -> str:
     if check.issues:
         return describe(check.issues[0])
     return str(PROBE_OUTCOME.get(check.outcome, check.outcome or ""))
+def unreachable(issue: dict, host: str) -> str:
+    """What a fetch that never reached the server says, as one sentence: "We could not reach
+    cabane-test.example: the name does not exist." (the preview of the dashboard and of
+    /validate)."""
+    reason = describe(issue)
+    if issue.get("code") == "host_not_found":  # its wording already names the host
+        return f"{reason[:1].upper()}{reason[1:]}."
+    return gettext("We could not reach %(host)s: %(reason)s.", host=host, reason=reason)

@@ -83,6 +83,9 @@ ERROR = {
     "own_organization": _l("You edit this organization: other moderators decide on it, not you."),
     "already_voted": _l("You have already voted in this round."),
     "reason_missing": _l("Give a reason."),
+    "reason_unproved": _l(
+        "Give a reason: the domain of this applicant is not proved, say why you trust it."
+    ),
     "too_long": _l("The text is longer than %(limit)s characters."),
     "unknown_vote": _l("Choose approve, reject or abstain."),
     "unknown_action": _l("This action does not exist."),
@@ -118,7 +121,10 @@ class VoteForm(FlaskForm):
         choices=[SelectChoice(key, label) for key, label in VOTE.items()],
     )
     reason = TextAreaField(
-        _l("Reason (needed to reject; the applicant reads it, the public does not)"),
+        _l(
+            "Reason (needed to reject, or to approve an applicant whose domain is not proved;"
+            " the applicant reads it, the public does not)"
+        ),
         [Length(max=MAX_REASON)],
     )
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from math import ceil
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import session as cookie
 from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -29,6 +30,7 @@ from directory.web.extensions import limiter
 from directory.web.moderation import atom, bp, forms, mails
 
 PER_PAGE = 50
+REASON_ERRORS = ("reason_missing", "reason_unproved", "too_long")  # shown beside the reason
 RESOLVER_KEY = "portee.txt_resolver"  # tests put a DNS resolver here (as for the apply pages)
 DONE = {
     "suspend": _l("The organization is suspended: it left the search results."),
@@ -96,8 +98,8 @@ def run_checks(application_id: int):
 def question(application_id: int):
     application = _application(application_id)
     form = forms.QuestionForm()
-    if not form.validate_on_submit():
-        return _application_page(application, 400, question_form=form)
+    if not form.validate_on_submit():  # the vote's draft came along: the page shows it again
+        return _application_page(application, 400, question_form=form, vote_form=forms.VoteForm())
     session = get_session()
     try:
         membership.ask_question(session, current_account(), application, form.body.data)
@@ -106,6 +108,7 @@ def question(application_id: int):
         flash(forms.error_text(error), "error")
         return redirect(url_for(".application", application_id=application_id))
     session.commit()
+    _keep_draft(application.id, forms.VoteForm())
     mails.question_asked(application, form.body.data.strip())
     flash(_("Your question was sent to the applicant."))
     return redirect(url_for(".application", application_id=application_id))
@@ -116,8 +119,9 @@ def question(application_id: int):
 def vote(application_id: int):
     application = _application(application_id)
     form = forms.VoteForm()
+    question = forms.QuestionForm()  # a question typed but not asked stays on the page
     if not form.validate_on_submit():
-        return _application_page(application, 400, vote_form=form)
+        return _application_page(application, 400, vote_form=form, question_form=question)
     session = get_session()
     rules = moderation.Rules.from_config(current_app.config)
     try:
@@ -126,9 +130,11 @@ def vote(application_id: int):
         )
     except moderation.ModerationError as error:
         session.rollback()
-        form.form_errors.append(forms.error_text(error))
-        return _application_page(application, 400, vote_form=form)
+        errors = form.reason.errors if error.code in REASON_ERRORS else form.form_errors
+        errors.append(forms.error_text(error))
+        return _application_page(application, 400, vote_form=form, question_form=question)
     session.commit()
+    cookie.pop(_draft_key(application_id), None)
     if outcome.result is None:
         flash(_("Your vote is recorded; the application waits for other moderators."))
         return redirect(url_for(".application", application_id=application_id))
@@ -330,6 +336,20 @@ def _checks(application: Application, organization: Organization) -> dict:
     return live
 
 
+def _draft_key(application_id: int) -> str:
+    return f"vote-draft-{application_id}"
+
+
+def _keep_draft(application_id: int, form) -> None:
+    """The vote and reason typed beside a question (one form, two buttons) wait in the session
+    until the vote is sent: asking a question loses nothing."""
+    draft = {"vote": form.vote.data, "reason": (form.reason.data or "")[: moderation.MAX_REASON]}
+    if draft["vote"] or draft["reason"].strip():
+        cookie[_draft_key(application_id)] = draft
+    else:
+        cookie.pop(_draft_key(application_id), None)
+
+
 def _application_page(application, status=200, vote_form=None, question_form=None):
     session = get_session()
     organization = session.get(Organization, application.organization_id)
@@ -353,7 +373,8 @@ def _application_page(application, status=200, vote_form=None, question_form=Non
         share=format_percent(rules.majority),
         refusal=moderation.may_vote(session, current_account(), application),
         refusals=forms.ERROR,
-        vote_form=vote_form or forms.VoteForm(formdata=None),
+        vote_form=vote_form
+        or forms.VoteForm(formdata=None, data=cookie.get(_draft_key(application.id))),
         question_form=question_form or forms.QuestionForm(formdata=None),
         check_form=forms.ActionForm(formdata=None),
     ), status
