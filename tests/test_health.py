@@ -171,6 +171,25 @@ def test_unreachable_results_are_labelled(app, pads):
     assert "100 % sur 30 jours" in fr
 
 
+def test_the_search_and_match_apis_say_which_offers_are_unreachable(app, pads):
+    client = app.test_client()
+    hits = client.get("/api/v1/search?software=etherpad").get_json()["results"]
+    checks = {hit["organization"]["name"]: hit["checks"] for hit in hits}
+    assert checks["Down pad"]["reachable"] is False
+    assert checks["Down pad"]["unreachable_since"] is not None
+    assert checks["Open pad"]["reachable"] is True
+    assert checks["Open pad"]["availability_30_days"] == 1.0
+    assert checks["Stale pad"]["reachable"] is None  # never checked: nothing claimed
+    assert checks["Stale pad"]["checked_at"] is None
+    assert {c["domain_proven"] for c in checks.values()} == {False}
+    hosts = client.get("/api/v1/match?needs=collaborative-writing").get_json()["hosts"]
+    offers = {h["organization"]["name"]: h["offers"][0] for h in hosts}
+    assert offers["Down pad"]["reachable"] is False
+    assert offers["Down pad"]["unreachable_since"] == checks["Down pad"]["unreachable_since"]
+    assert offers["Open pad"]["reachable"] is True
+    assert offers["Open pad"]["unreachable_since"] is None
+
+
 def test_match_prefers_the_reachable_host(app, pads):
     from search.match import MatchRequest
 

@@ -214,6 +214,8 @@ def check_words(check) -> str:
     if check.issues:
         return describe(check.issues[0])
     return str(PROBE_OUTCOME.get(check.outcome, check.outcome or ""))
+
+
 def unreachable(issue: dict, host: str) -> str:
     """What a fetch that never reached the server says, as one sentence: "We could not reach
     cabane-test.example: the name does not exist." (the preview of the dashboard and of

@@ -56,21 +56,23 @@ def card_json(session: Session, organization: Organization) -> list[dict]:
 def checks_json(session: Session, services: list[Service]) -> dict[int, dict]:
     """What the probes found of each service, as the host page shows it (checked facts)."""
     found = summary.health_of(session, [s.id for s in services], utcnow())
+    return {service_id: health_json(h) for service_id, h in found.items()}
+
+
+def health_json(h: summary.ServiceHealth) -> dict:
+    """One service's probes as JSON (the organization's services, search and match offers)."""
     return {
-        service_id: {
-            "kind": "checked",
-            "checked_at": _iso(h.checked_at),
-            "reachable": h.reachable if h.checked else None,
-            "unreachable_since": _iso(h.down_since) if not h.reachable else None,
-            "availability_30_days": h.uptime,
-            "certificate_expires_soon": _iso(h.certificate_expires_at),
-            "seen": (
-                {"software": h.observed_software, "version": h.observed_version}
-                if h.observed_software
-                else None
-            ),
-        }
-        for service_id, h in found.items()
+        "kind": "checked",
+        "checked_at": _iso(h.checked_at),
+        "reachable": h.reachable if h.checked else None,
+        "unreachable_since": _iso(h.down_since) if not h.reachable else None,
+        "availability_30_days": h.uptime,
+        "certificate_expires_soon": _iso(h.certificate_expires_at),
+        "seen": (
+            {"software": h.observed_software, "version": h.observed_version}
+            if h.observed_software
+            else None
+        ),
     }
 
 

@@ -56,6 +56,10 @@ def _service_json(service: Service) -> dict:
     }
 
 
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
 def _day(day) -> str | None:
     return day.isoformat() if day is not None else None
 
@@ -97,6 +101,13 @@ def _place_json(outcome) -> dict | None:
             nearest_km=_km(outcome.results.nearest_km),
         )
     return found
+
+
+def _checks_json(signals) -> dict | None:
+    """The card's signals: the host's domain proof and the offer's probes."""
+    if signals is None:
+        return None
+    return dict(trustcard.health_json(signals.health), domain_proven=signals.domain_proven)
 
 
 def _distance_json(outcome, service) -> dict:
@@ -144,6 +155,7 @@ def search():
             dict(
                 _service_json(service),
                 other_services_of_host=results.folded.get(service.id, 0),
+                checks=_checks_json(outcome.signals.get(service.id)),
                 **_distance_json(outcome, service),
             )
             for service in outcome.services
@@ -242,7 +254,17 @@ def match():
                 "preferences_met": [_preference_json(p) for p in host.match.met],
                 "stale": host.match.stale,
                 "offers": [
-                    dict(_service_json(service), need={"kind": need.kind, "slug": need.slug})
+                    dict(
+                        _service_json(service),
+                        need={"kind": need.kind, "slug": need.slug},
+                        # The match lists only the offers whose last check failed.
+                        unreachable_since=(
+                            _iso(host.unreachable[service.id].down_since)
+                            if service.id in host.unreachable
+                            else None
+                        ),
+                        reachable=service.id not in host.unreachable,
+                    )
                     for need, service in host.offers
                 ],
             }

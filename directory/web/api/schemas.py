@@ -50,10 +50,32 @@ class Service(BaseModel):
     organization: OrganizationRef
 
 
+class Seen(BaseModel):
+    software: str | None
+    version: str | None
+
+
+class Checks(BaseModel):
+    """What Portée's probes found of a service (issue 14)."""
+
+    kind: str = Field(description="Always `checked`: measured by Portée, not declared")
+    checked_at: str | None = Field(description="The last probe (ISO 8601); None: never checked")
+    reachable: bool | None = Field(description="False when the last probe failed; None: never")
+    unreachable_since: str | None = Field(description="When unreachable: its first failure")
+    availability_30_days: float | None = Field(description="Share of probes up, 0 to 1")
+    certificate_expires_soon: str | None = Field(description="Its TLS expiry, when close")
+    seen: Seen | None = Field(description="The software and version the probe saw")
+
+
+class CardChecks(Checks):
+    domain_proven: bool = Field(description="The host proved it controls its domain")
+
+
 class SearchHit(Service):
     other_services_of_host: int = Field(
         description="Services of the same host and software folded under this one"
     )
+    checks: CardChecks | None
 
 
 class Relaxation(BaseModel):
@@ -111,6 +133,7 @@ class TrustFact(BaseModel):
 
 class OrganizationService(Service):
     ended: bool
+    checks: Checks
 
 
 class OrganizationAnswer(Organization):
@@ -136,6 +159,8 @@ class MatchRelaxation(BaseModel):
 
 class Offer(Service):
     need: NeedRef
+    reachable: bool = Field(description="False only when its last probe failed")
+    unreachable_since: str | None = Field(description="When unreachable: its first failure")
 
 
 class MatchHost(BaseModel):
