@@ -472,6 +472,25 @@ def test_the_reason_typed_beside_a_question_is_kept(app):
         assert f"vote-draft-{application_id}" not in cookie
 
 
+def test_a_question_typed_then_vote_pressed_is_kept_and_said(app):
+    application_id = candidate(app)
+    first, _second = staff(app)
+    client = signed_in(app, first)
+    page = f"/moderation/applications/{application_id}"
+    voted = vote_on_page(
+        client, application_id, "reject", "Pas de mentions.", body="Où ?", headers=EN
+    )
+    assert voted.status_code == 302
+    html = text_of(client.get(page, headers=EN))
+    assert "Your question was not sent (you pressed “Vote”): “Où ?”" in html
+    assert re.search(r'<textarea[^>]*name="body"[^>]*>\s*Où \?', html)  # still in its box
+    assert post(client, page, f"{page}/question", {"body": "Où ?"}).status_code == 302
+    html = text_of(client.get(page, headers=EN))
+    assert not re.search(r'<textarea[^>]*name="body"[^>]*>\s*Où', html)  # asked: box empty
+    with client.session_transaction() as cookie:
+        assert f"question-draft-{application_id}" not in cookie
+
+
 def test_the_application_page_writes_days_and_moments_in_one_style_per_language(app):
     application_id = candidate(app)
     first, _second = staff(app)

@@ -108,6 +108,7 @@ def question(application_id: int):
         flash(forms.error_text(error), "error")
         return redirect(url_for(".application", application_id=application_id))
     session.commit()
+    cookie.pop(_question_key(application.id), None)
     _keep_draft(application.id, forms.VoteForm())
     mails.question_asked(application, form.body.data.strip())
     flash(_("Your question was sent to the applicant."))
@@ -135,6 +136,7 @@ def vote(application_id: int):
         return _application_page(application, 400, vote_form=form, question_form=question)
     session.commit()
     cookie.pop(_draft_key(application_id), None)
+    _keep_unsent_question(application_id, question)
     if outcome.result is None:
         flash(_("Your vote is recorded; the application waits for other moderators."))
         return redirect(url_for(".application", application_id=application_id))
@@ -350,6 +352,20 @@ def _keep_draft(application_id: int, form) -> None:
         cookie.pop(_draft_key(application_id), None)
 
 
+def _question_key(application_id: int) -> str:
+    return f"question-draft-{application_id}"
+
+
+def _keep_unsent_question(application_id: int, question) -> None:
+    """A question typed, then "Vote" pressed instead of "Ask": the vote counts, the question
+    is not sent; the next page shows it in its box once and quotes it (the vote may have
+    closed the application)."""
+    typed = (question.body.data or "").strip()[: forms.MAX_MESSAGE]
+    if typed:
+        cookie[_question_key(application_id)] = typed
+        flash(_("Your question was not sent (you pressed “Vote”): “%(text)s”", text=typed))
+
+
 def _application_page(application, status=200, vote_form=None, question_form=None):
     session = get_session()
     organization = session.get(Organization, application.organization_id)
@@ -375,7 +391,8 @@ def _application_page(application, status=200, vote_form=None, question_form=Non
         refusals=forms.ERROR,
         vote_form=vote_form
         or forms.VoteForm(formdata=None, data=cookie.get(_draft_key(application.id))),
-        question_form=question_form or forms.QuestionForm(formdata=None),
+        question_form=question_form
+        or forms.QuestionForm(formdata=None, body=cookie.pop(_question_key(application.id), None)),
         check_form=forms.ActionForm(formdata=None),
     ), status
 
