@@ -122,6 +122,22 @@ def test_export_files_keep_the_format(demo_app, client):
     assert client.get("/export/chatonsinfos/nobody/organization.properties").status_code == 404
 
 
+def test_a_librehost_json_is_written_back_flat(demo_app, client):
+    """The keys Portée kept from a host's librehost.json (filed under "librehost" by
+    reconcile.py) come back at the top level, where the format has them."""
+    member = a_member(demo_app)
+    kept = {"tagLine": "Des services libres", "isServiceProvider": True, "version": "1.0.0"}
+    with get_database(demo_app).session_scope() as session:
+        organization = session.get(Organization, member.id)
+        organization.extra = dict(organization.extra, librehost=kept)
+        session.add(organization)
+        session.commit()
+    exported = client.get(f"/hosts/{member.slug}/librehost.json").get_json()
+    assert "librehost" not in exported
+    assert {key: exported[key] for key in kept} == kept
+    assert exported["name"] == member.name  # a kept key never overrides a column
+
+
 @pytest.mark.parametrize(
     ("language", "words"), [("en", "member of Portée since"), ("fr", "membre de Portée depuis")]
 )

@@ -214,8 +214,11 @@ def librehost(organization: Organization) -> str:
         "termsOfServiceUrl": o.legal_url,
         "privacyPolicyUrl": o.privacy_url,
     }
-    for key, value in sorted(o.extra.items()):
-        if "." not in key and key not in document:
+    # What the host's own librehost.json said that Portée keeps unused (reconcile.py files it
+    # under "librehost"), written back at the top level where the format puts it.
+    kept = o.extra.get("librehost")
+    for key, value in sorted(kept.items() if isinstance(kept, dict) else ()):
+        if key not in document:
             document[key] = value
     clean = {key: value for key, value in document.items() if value not in (None, "", [])}
     return json.dumps(clean, ensure_ascii=False, indent=2) + "\n"
