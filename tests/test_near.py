@@ -146,7 +146,8 @@ def test_the_page_moves_the_place_out_of_the_query(placed):
         ("pad 69003", "69003", "fr", "près de Lyon"),  # a district's code: the town
         ("pad 69003", "69003", "en", "near Lyon"),
         ("pad à 69003", "69003", "fr", "près de Lyon"),
-        ("pad 38650", "38650", "fr", "près de Isère (38)"),  # else its department
+        ("pad 38650", "38650", "fr", "secteur Isère (38)"),  # else its department
+        ("pad 38650", "38650", "en", "around Isère (38)"),
     ],
 )
 def test_a_french_postal_code_in_the_query_is_a_place(placed, query, near, lang, chip):
@@ -188,6 +189,28 @@ def test_cards_say_how_far_in_both_languages(placed, lang, near_label, km, count
     assert 'href="/search?q=pad"' in html  # the place is removable
     points = re.search(r"data-map-points='([^']*)'", html).group(1)
     assert "Chaton Villeurbanne" in points and "Chat Belge" not in points  # no country pins
+
+
+@pytest.mark.parametrize(
+    ("place", "lang", "chip"),
+    [
+        ("Annecy", "fr", "près d’Annecy"),
+        ("Annecy", "en", "near Annecy"),
+        ("Le Havre", "fr", "près du Havre"),
+        ("Lyon", "fr", "près de Lyon"),
+        ("Ottawa", "fr", "près d’Ottawa"),
+    ],
+)
+def test_french_elides_de_before_a_place(placed, place, lang, chip):
+    app, _ids = placed
+    html = (
+        app.test_client()
+        .get("/search", query_string={"q": "pad", "near": place}, headers={"Accept-Language": lang})
+        .text
+    )
+    assert f'<li class="chip-place"><a href="/search?q=pad">{chip}' in html
+    if place == "Ottawa":  # no host within 50 km: the notice elides too
+        assert "Aucun hébergeur à moins de 50 km d’Ottawa" in html
 
 
 @pytest.mark.parametrize(

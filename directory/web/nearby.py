@@ -3,6 +3,7 @@ page's list by region."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -15,7 +16,7 @@ from directory.geo import COUNTRY, POINT, POSTCODE
 from directory.regions import region_name
 from directory.web.filters import country_name
 from search.nearby import NEARBY_KM
-from search.places import place_label
+from search.places import REGION, place_label
 
 
 def place_name(place_read) -> str:
@@ -26,12 +27,50 @@ def place_name(place_read) -> str:
 
 
 def reading_part(outcome) -> str | None:
-    """The place as one part of how the query was read: "près de Lyon" / "near Lyon" (for the
-    reading's removable parts; removing it is `url_with(near=None)`)."""
+    """The place as one part of how the query was read: "près de Lyon" / "near Lyon", "secteur
+    Isère (38)" / "around Isère (38)" for a region or a postal code's area (for the reading's
+    removable parts; removing it is `url_with(near=None)`)."""
     place = outcome.place
     if place is None or place.place is None:
         return None
-    return _("near %(place)s", place=place_name(place))
+    if place.place.kind == REGION:  # "près de Isère" would need the region's article
+        return pgettext(
+            "a region or a postal code's area", "around %(place)s", place=place_name(place)
+        )
+    return near_words(place_name(place))
+
+
+def near_words(name: str) -> str:
+    """ "near Annecy" / "près d’Annecy", "près du Havre" (French elides before a vowel)."""
+    return elided(_("near %(place)s", place=name))
+
+
+def no_host_nearby(outcome) -> str:
+    """The notice of a search widened beyond NEARBY_KM around its place."""
+    return elided(
+        _(
+            "No host within %(km)d km of %(place)s: the nearest come first.",
+            km=NEARBY_KM,
+            place=place_name(outcome.place),
+        )
+    )
+
+
+_ELISIONS = (
+    (re.compile(r"\bde (?=[AEIOUYÀÂÄÉÈÊËÎÏÔÖÛÜŒ])"), "d’"),
+    (re.compile(r"\bde Le "), "du "),
+    (re.compile(r"\bde Les "), "des "),
+)
+
+
+def elided(text: str) -> str:
+    """French "de" before a place name: "d’Annecy", "du Havre", "des Sables-d’Olonne" (names
+    beginning with H are left alone: "de Hyères" but "du Havre" need a dictionary)."""
+    if str(get_locale() or "")[:2] != "fr":
+        return text
+    for pattern, replacement in _ELISIONS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def widened(outcome) -> bool:

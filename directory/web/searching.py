@@ -270,7 +270,7 @@ def reading_chips(outcome: SearchOutcome, fixed: tuple[str, ...] = ()) -> list[C
         )
     typed = (request.args.get("near") or "").strip()
     if typed:  # the place part (search/places.py reads it; an unknown place is said as typed)
-        label = outcome.place_part or _("near %(place)s", place=typed)
+        label = outcome.place_part or nearby.near_words(typed)
         data = {"near": typed, "known": outcome.place_part is not None}
         chips.append(Chip("place", label, url_with(near=None, page=None), data))
     return chips
