@@ -104,3 +104,38 @@ def test_a_commit_rereads_only_new_segments_and_drops_replaced_offers(demo_app):
         assert again.total == everything.total  # …and their old versions are gone
         assert again.facets == everything.facets
         assert service.search(SearchParams(text="zyzzyva")).total > 0
+
+
+def test_postings_read_by_block_are_whoosh_s_postings(tmp_path):
+    """The snapshot reads a term's postings a block at a time (search/snapshot.py): the same
+    documents as Whoosh's own `all_ids()`, for one-block and many-block terms, deleted
+    documents included (queries keep the live ones)."""
+    from whoosh import fields, index
+
+    from search.snapshot import _posting_ids
+
+    schema = fields.Schema(key=fields.ID(stored=True), text=fields.TEXT)
+    ix = index.create_in(str(tmp_path), schema)
+    rng = random.Random(5)
+    words = [f"w{n}" for n in range(40)]
+    with ix.writer() as writer:
+        for number in range(1500):
+            # w0 in every document (12 blocks), w39 in about one in 40, pairN in two
+            chosen = [w for i, w in enumerate(words) if rng.random() < 1 / (i + 1)]
+            chosen.append(f"pair{number // 2}" if number < 100 else "w0")
+            writer.add_document(key=str(number), text=" ".join(chosen))
+    with ix.writer() as writer:
+        for number in range(0, 1500, 7):
+            writer.delete_by_term("key", str(number))
+    with ix.reader() as reader:
+        deleted = set(reader.segment().deleted_docs())
+        assert deleted
+        lengths = set()
+        for term in reader.lexicon("text"):
+            ids = _posting_ids(reader, "text", term)
+            assert ids == sorted(ids)
+            assert [d for d in ids if d not in deleted] == list(
+                reader.postings("text", term).all_ids()
+            )
+            lengths.add(len(ids))
+        assert max(lengths) > 1000 and min(lengths) == 2
