@@ -9,17 +9,24 @@ a query is a handful of integer operations. It is rebuilt when the index changes
 
 from __future__ import annotations
 
+import bisect
+import io
+import pickle
+import struct
 import threading
 import weakref
+import zlib
 from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate, compress
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import TermNotFound
 
 from search import bitmaps
 from search.freshness import Confirmations
@@ -44,6 +51,7 @@ COLUMNS = (
     "located",
 )
 INTEGER_COLUMNS = ("service_id", "org_id", "ends", "latitude", "longitude")
+_BLOCK_LENGTH = struct.Struct("!i")  # Whoosh's StructFile.read_int
 # Bitmaps of the terms asked most recently (about 10 KB each at 80,000 offers).
 TERM_CACHE_SIZE = 500
 DAY_CACHE_SIZE = 6
@@ -104,9 +112,7 @@ class SegmentData:
         with self._lock:
             found = self._terms.get(key)
         if found is None:
-            found = 0
-            if key in leaf:
-                found = bitmaps.from_docnums(_posting_ids(leaf, field, term), self.size)
+            found = bitmaps.from_docnums(_posting_ids(leaf, field, term), self.size)
             with self._lock:
                 self._terms.put(key, found)
         return found
@@ -156,18 +162,41 @@ def _posting_ids(leaf, field: str, term: bytes) -> Sequence[int]:
     deletions change from one snapshot to the next: every query keeps only `live` offers).
 
     Whoosh's `all_ids()` steps through a posting at a time in Python (a few microseconds
-    each: 20 ms for a word in 5,000 descriptions); its blocks of up to 128 ids are read whole
-    here instead."""
-    matcher = leaf.postings(field, term)
+    each: 20 ms for a word in 5,000 descriptions, 300 ms for one in 60,000); the term's
+    postings are read here in one piece and decoded a block (up to 128 ids) at a time."""
+    try:
+        matcher = leaf.postings(field, term)
+    except TermNotFound:  # (one look-up of the term, not two)
+        return ()
     if isinstance(matcher, FilterMatcher):  # (the segment's deletions, see above)
         matcher = matcher.child
     if not isinstance(matcher, W3LeafMatcher):  # a few postings inlined in the term's info
         return list(matcher.all_ids())
+    return _block_ids(matcher)
+
+
+def _block_ids(matcher: W3LeafMatcher) -> list[int]:
+    """Whoosh 3's posting blocks, as its W3LeafMatcher reads them (whoosh/codec/whoosh3.py):
+    after a 4-byte tag, blocks of [length: int, negative for the last one][info: pickle]
+    [ids, weights, values: pickle, zlib-compressed when info[3]], ids as deltas."""
+    length = matcher._length  # (Whoosh reads it back as a 1-tuple from a term's info)
+    raw = matcher._postfile.get(
+        matcher._startoffset, length[0] if type(length) is tuple else length
+    )
+    stream = io.BytesIO(raw)
+    position = 4  # (the tag: Whoosh checked it when it opened the matcher)
     ids: list[int] = []
-    while matcher.is_active():
-        matcher._read_ids()
-        ids.extend(matcher._ids)
-        matcher._next_block()
+    while position < len(raw):
+        (length,) = _BLOCK_LENGTH.unpack_from(raw, position)
+        stream.seek(position + _BLOCK_LENGTH.size)
+        info = pickle.load(stream)
+        end = position + _BLOCK_LENGTH.size + abs(length)
+        data = raw[stream.tell() : end]
+        block = pickle.loads(zlib.decompress(data) if info[3] else data)[0]
+        ids.extend(block if matcher._byteids else accumulate(block))
+        if length < 0:
+            break
+        position = end
     return ids
 
 
@@ -190,8 +219,15 @@ def _value(column: str, stored: str | bytes):
 
 
 class Snapshot:
-    def __init__(self, reader, version: tuple, segments: dict[str, SegmentData]) -> None:
-        """`segments`: what earlier snapshots read, by segment id; updated to this one's."""
+    def __init__(
+        self,
+        reader,
+        version: tuple,
+        segments: dict[str, SegmentData],
+        previous: Snapshot | None = None,
+    ) -> None:
+        """`segments`: what earlier snapshots read, by segment id; updated to this one's.
+        `previous`: the snapshot this one replaces, whose fair orders it carries over."""
         self.version = version
         # Closes the reader's files when the snapshot is replaced or forgotten.
         self._close_reader = weakref.finalize(self, reader.close)
@@ -219,6 +255,16 @@ class Snapshot:
         self._need_orders = _Recent(NEED_ORDER_CACHE_SIZE)
         self._mates = _Recent(NEED_ORDER_CACHE_SIZE)
         self._docnums: dict[int, int] | None = None
+        # Each segment's place (id → first document number), and the fair orders earlier
+        # snapshots of this build computed, each with the layout it was computed on.
+        self.layout = tuple(
+            (leaf.segment().segment_id(), offset, data.size)
+            for leaf, offset, data in self._segments
+        )
+        self._carried = {"need": _Recent(NEED_ORDER_CACHE_SIZE), "ranking": _Recent(2)}
+        self._since: dict[tuple, tuple[bytes, int] | None] = {}  # layout → what it kept
+        if previous is not None and previous.version[:1] == version[:1]:
+            previous._carry(self._carried)
 
     def _join_columns(self) -> dict[str, Sequence]:
         columns: dict[str, Sequence] = {}
@@ -332,15 +378,23 @@ class Snapshot:
         confirmations: Confirmations,
         health: Health = ALL_REACHABLE,
     ) -> Ranking:
+        versions = (confirmations.version, health.version)
+        key = ("ranking", seed, stale_before, demoted, versions)
+
         def compute() -> Ranking:
-            order = self._fair_order(self.live, seed, stale_before, demoted, confirmations, health)
+            order = self._carried_order(
+                key, self.live, seed, stale_before, demoted, confirmations, health
+            )
+            if order is None:
+                order = self._fair_order(
+                    self.live, seed, stale_before, demoted, confirmations, health
+                )
             rank = [self.size] * self.size
             for position, docnum in enumerate(order):
                 rank[docnum] = position
             return Ranking(order, rank)
 
-        versions = (confirmations.version, health.version)
-        return self._per_day(("ranking", seed, stale_before, demoted, versions), compute)
+        return self._per_day(key, compute)
 
     def distances(self, latitude: float, longitude: float) -> Sequence[float]:
         """Each offer's host's distance in km from a point (UNLOCATED_KM: the host is not
@@ -400,9 +454,10 @@ class Snapshot:
         with self._lock:
             found = self._need_orders.get(key)
         if found is None:
-            order = self._fair_order(
-                offers & self.live, f"{seed}:{need}", stale_before, demoted, confirmations, health
-            )
+            args = (f"{seed}:{need}", stale_before, demoted, confirmations, health)
+            order = self._carried_order(key, offers & self.live, *args)
+            if order is None:
+                order = self._fair_order(offers & self.live, *args)
             found = Ranking(order, {docnum: position for position, docnum in enumerate(order)})
             with self._lock:
                 self._need_orders.put(key, found)
@@ -419,18 +474,102 @@ class Snapshot:
     ) -> list[int]:
         """`offers` in fair order: open and reachable, full, unreachable, stale, demoted, then
         the rotation of `seed` (search/ordering.py)."""
+        sort_key = self._fair_sort_key(seed, stale_before, demoted, confirmations, health)
+        return sorted(bitmaps.docnums(offers), key=sort_key)
+
+    def _fair_sort_key(
+        self,
+        seed: str,
+        stale_before: int,
+        demoted: frozenset[int],
+        confirmations: Confirmations,
+        health: Health,
+    ):
+        """Document number → its place in the fair order (unique: the service id ends it)."""
         key = fair_key(seed, demoted)
         columns = self.columns
         org_ids, loads = columns["org_id"], columns["load"]
         confirmed, service_ids = self.confirmed(confirmations), columns["service_id"]
         down = bitmaps.flags(self.unreachable(health), self.size)
-        return sorted(
-            bitmaps.docnums(offers),
-            key=lambda d: (
-                *key(org_ids[d], loads[d] == "full", confirmed[d] < stale_before, down[d] == 1),
-                service_ids[d],
-            ),
+        return lambda d: (
+            *key(org_ids[d], loads[d] == "full", confirmed[d] < stale_before, down[d] == 1),
+            service_ids[d],
         )
+
+    # -- fair orders carried over from the snapshot before -----------------------------------
+    def _carry(self, carried: dict[str, _Recent]) -> None:
+        """Hand the fair orders this snapshot computed or was handed to the next snapshot
+        (`carried`), as compact arrays, each with the layout it was computed on."""
+        with self._lock:
+            entries = [e for recent in self._carried.values() for e in recent._entries.items()]
+            entries += [(k, (r.order, self.layout)) for k, r in self._need_orders._entries.items()]
+            entries += [
+                (k, (r.order, self.layout))
+                for k, r in self._days._entries.items()
+                if k[0] == "ranking"
+            ]
+        for key, (order, layout) in entries:
+            carried[key[0]].put(
+                key, (order if isinstance(order, array) else array("q", order), layout)
+            )
+
+    def _carried_order(
+        self,
+        key: tuple,
+        offers: int,
+        seed: str,
+        stale_before: int,
+        demoted: frozenset[int],
+        confirmations: Confirmations,
+        health: Health,
+    ) -> list[int] | None:
+        """The fair order of `offers` (live ones) from one computed by an earlier snapshot of
+        this build with the same key (day, need, fairness data), or None. A commit adds new
+        segments and deletes documents in older ones, which keep their numbers: the earlier
+        order less the documents deleted since, plus the new segments' offers put in their
+        places, is the order a sort would give (the key ends with the service id: no ties)."""
+        with self._lock:
+            entry = self._carried[key[0]].get(key)
+        if entry is None:
+            return None
+        order, layout = entry
+        since = self._kept_since(layout)
+        if since is None:
+            return None
+        kept, fresh = since
+        found = list(compress(order, map(kept.__getitem__, order)))
+        added = bitmaps.docnums(offers & fresh)
+        if added:
+            sort_key = self._fair_sort_key(seed, stale_before, demoted, confirmations, health)
+            for docnum in added:
+                bisect.insort(found, docnum, key=sort_key)
+        return found
+
+    def _kept_since(self, layout: tuple) -> tuple[bytes, int] | None:
+        """For an earlier snapshot's `layout`: which of its documents are still live here, at
+        the same numbers (flags), and the live documents it did not have (a bitmap); None when
+        a segment it had moved (a merge renumbered it)."""
+        with self._lock:
+            if layout in self._since:
+                return self._since[layout]
+        mine = {segment: (offset, size) for segment, offset, size in self.layout}
+        kept_range = 0
+        for segment, offset, size in layout:
+            here = mine.get(segment)
+            if here is None:
+                continue  # merged away: its documents are in a new segment
+            if here[0] != offset:
+                kept_range = None
+                break
+            kept_range |= ((1 << size) - 1) << offset
+        since = None
+        if kept_range is not None:
+            # (flags as long as either layout: the earlier one may have had more documents)
+            span = max(self.size, max((o + n for _s, o, n in layout), default=0))
+            since = (bitmaps.flags(self.live & kept_range, span), self.live & ~kept_range)
+        with self._lock:
+            self._since[layout] = since
+        return since
 
     def _per_day(self, key: tuple, compute):
         with self._lock:

@@ -17,8 +17,9 @@ DAY = date(2026, 11, 24)
 
 def test_bitmaps_round_trip():
     rng = random.Random(3)
-    for size in (0, 1, 7, 8, 9, 1000):
-        members = sorted(rng.sample(range(size), size // 3)) if size else []
+    # dense and sparse sets (read flag by flag, or byte by byte: search/bitmaps.py)
+    for size, share in ((0, 3), (1, 3), (7, 3), (8, 3), (9, 3), (1000, 3), (1000, 100)):
+        members = sorted(rng.sample(range(size), size // share)) if size else []
         bitmap = bitmaps.from_docnums(members, size)
         assert bitmaps.docnums(bitmap) == members
         assert bitmap.bit_count() == len(members)
@@ -139,3 +140,66 @@ def test_postings_read_by_block_are_whoosh_s_postings(tmp_path):
             )
             lengths.add(len(ids))
         assert max(lengths) > 1000 and min(lengths) == 2
+        assert not _posting_ids(reader, "text", b"absent")
+        assert not _posting_ids(reader, "nofield", b"w0")
+
+
+def test_fair_orders_carried_over_commits_are_those_a_sort_gives(demo_app, monkeypatch):
+    """After a commit, the day's orders (of everything and of each need asked) are carried
+    over from the snapshot before (less the deleted offers, plus the new segment's put in
+    their places) instead of sorted again: every page is the one a fresh process gives."""
+    from sqlmodel import select
+
+    from directory.db import get_database
+    from directory.models import Organization
+    from search.query import run_search
+    from search.snapshot import Snapshot
+
+    texts = ["", "pad", "visio", "sondage", "nextcloud lyon", "chiffré"]
+
+    def pages(search_one) -> dict[str, list[int]]:
+        found = {}
+        for text in texts:
+            first = search_one(SearchParams(text=text, day=DAY))
+            found[text] = [
+                i
+                for page in range(1, first.pages + 1)
+                for i in search_one(SearchParams(text=text, day=DAY, page=page)).service_ids
+            ]
+        return found
+
+    with demo_app.app_context():
+        service = get_search()
+        service.rebuild()
+        pages(service.search)  # each need's order computed on this snapshot
+        with get_database(demo_app).session_scope() as session:
+            hosts = session.exec(select(Organization).order_by(Organization.id)).all()
+            for organization, name in zip(
+                hosts[:2], ("Zyzzyva Pads", "Aardvark Visio"), strict=True
+            ):
+                organization.name = name  # re-indexed: deleted, then added in a new segment
+                session.add(organization)
+                session.commit()
+        sorts = []
+        original = Snapshot._fair_order
+        monkeypatch.setattr(
+            Snapshot, "_fair_order", lambda *a, **k: sorts.append(a[2]) or original(*a, **k)
+        )
+        carried = pages(service.search)
+        assert sorts == []  # nothing sorted again: every order was carried over
+        other = OfferIndex(demo_app.config["PORTEE_INDEX_DIR"])  # another process
+        vocabulary, fairness = service.vocabulary(), service.current_fairness()
+        fresh = pages(lambda p: run_search(other.snapshot(), vocabulary, p, fairness))
+        assert sorts  # (that one sorted)
+        assert carried == fresh
+        assert all(carried[text] for text in texts)
+        with get_database(demo_app).session_scope() as session:
+            moved = {
+                service.id
+                for organization in session.exec(
+                    select(Organization).order_by(Organization.id)
+                ).all()[:2]
+                for service in organization.services
+            }
+        # the re-indexed hosts' offers were put in their places, in needs too
+        assert all(moved & set(carried[text]) for text in ("", "pad", "visio")), moved
