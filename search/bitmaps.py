@@ -8,16 +8,24 @@ a Python loop per document.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterable
-from itertools import compress
+from itertools import compress, repeat
 
 _TO_FLAGS = bytes.maketrans(b"01", b"\x00\x01")
 _NONZERO = re.compile(rb"[^\x00]")
 _BITS = tuple(tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256))
 SPARSE = 32  # a set holding fewer than one document in SPARSE is read byte by byte
+DENSE = 64  # a list of more than one document in DENSE is written flag by flag
 
 
 def from_docnums(docnums: Iterable[int], size: int) -> int:
+    if isinstance(docnums, list) and len(docnums) * DENSE > size:
+        # Many (a common word's postings): a flag per document set in C, read as binary digits.
+        marks = bytearray(b"0") * size
+        deque(map(marks.__setitem__, docnums, repeat(ord("1"))), maxlen=0)
+        marks.reverse()
+        return int(marks, 2)
     bits = bytearray((size + 7) // 8)
     for docnum in docnums:
         bits[docnum >> 3] |= 1 << (docnum & 7)

@@ -19,7 +19,7 @@ import zlib
 from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate, compress
 
 from rapidfuzz import process
@@ -91,6 +91,29 @@ class Ranking:
 
     order: list[int]  # document numbers, fairest first
     rank: list[int]  # document number → position in `order`
+
+
+@dataclass(frozen=True)
+class _Since:
+    """What is left in a snapshot of an earlier one's documents: those still live, at the same
+    numbers (as flags and as a bitmap), and the live documents it did not have (`fresh`).
+    `whole`: every segment it had is still there (none was merged away)."""
+
+    flags: bytes
+    kept: int
+    fresh: int
+    whole: bool
+
+
+@dataclass(frozen=True)
+class _Mates:
+    """A need's offers whose organization has more than one (`Snapshot.mates`), with what it
+    was grouped from, to be carried over a commit."""
+
+    bitmap: int
+    keys: dict[int, int]  # docnum → organization, for the offers in `bitmap`
+    by_org: dict[int, list[int]]  # organization → its live offers of the need
+    within: int  # the need's live offers
 
 
 class SegmentData:
@@ -261,8 +284,16 @@ class Snapshot:
             (leaf.segment().segment_id(), offset, data.size)
             for leaf, offset, data in self._segments
         )
-        self._carried = {"need": _Recent(NEED_ORDER_CACHE_SIZE), "ranking": _Recent(2)}
-        self._since: dict[tuple, tuple[bytes, int] | None] = {}  # layout → what it kept
+        # (each segment's hosts: a carried `mates` finds those of a segment merged away since)
+        self._segment_orgs = {
+            leaf.segment().segment_id(): data.columns["org_id"] for leaf, _, data in self._segments
+        }
+        self._carried = {
+            "need": _Recent(NEED_ORDER_CACHE_SIZE),
+            "ranking": _Recent(2),
+            "mates": _Recent(NEED_ORDER_CACHE_SIZE),
+        }
+        self._since: dict[tuple, _Since | None] = {}  # layout → what is left of it
         if previous is not None and previous.version[:1] == version[:1]:
             previous._carry(self._carried)
 
@@ -501,7 +532,9 @@ class Snapshot:
         """Hand the fair orders this snapshot computed or was handed to the next snapshot
         (`carried`), as compact arrays, each with the layout it was computed on."""
         with self._lock:
-            entries = [e for recent in self._carried.values() for e in recent._entries.items()]
+            entries = [
+                e for kind in ("need", "ranking") for e in self._carried[kind]._entries.items()
+            ]
             entries += [(k, (r.order, self.layout)) for k, r in self._need_orders._entries.items()]
             entries += [
                 (k, (r.order, self.layout))
@@ -512,6 +545,14 @@ class Snapshot:
             carried[key[0]].put(
                 key, (order if isinstance(order, array) else array("q", order), layout)
             )
+        with self._lock:
+            mates = list(self._carried["mates"]._entries.items())
+            mates += [
+                (("mates", k), (m, self.layout, self._segment_orgs))
+                for k, m in self._mates._entries.items()
+            ]
+        for key, entry in mates:
+            carried["mates"].put(key, entry)
 
     def _carried_order(
         self,
@@ -536,28 +577,28 @@ class Snapshot:
         since = self._kept_since(layout)
         if since is None:
             return None
-        kept, fresh = since
-        found = list(compress(order, map(kept.__getitem__, order)))
-        added = bitmaps.docnums(offers & fresh)
+        found = list(compress(order, map(since.flags.__getitem__, order)))
+        added = bitmaps.docnums(offers & since.fresh)
         if added:
             sort_key = self._fair_sort_key(seed, stale_before, demoted, confirmations, health)
             for docnum in added:
                 bisect.insort(found, docnum, key=sort_key)
         return found
 
-    def _kept_since(self, layout: tuple) -> tuple[bytes, int] | None:
-        """For an earlier snapshot's `layout`: which of its documents are still live here, at
-        the same numbers (flags), and the live documents it did not have (a bitmap); None when
-        a segment it had moved (a merge renumbered it)."""
+    def _kept_since(self, layout: tuple) -> _Since | None:
+        """What is left here of an earlier snapshot's `layout`, or None when a segment it had
+        moved (a merge renumbered it)."""
         with self._lock:
             if layout in self._since:
                 return self._since[layout]
         mine = {segment: (offset, size) for segment, offset, size in self.layout}
-        kept_range = 0
+        kept_range: int | None = 0
+        whole = True
         for segment, offset, size in layout:
             here = mine.get(segment)
             if here is None:
-                continue  # merged away: its documents are in a new segment
+                whole = False  # merged away: its documents are in a new segment
+                continue
             if here[0] != offset:
                 kept_range = None
                 break
@@ -566,7 +607,8 @@ class Snapshot:
         if kept_range is not None:
             # (flags as long as either layout: the earlier one may have had more documents)
             span = max(self.size, max((o + n for _s, o, n in layout), default=0))
-            since = (bitmaps.flags(self.live & kept_range, span), self.live & ~kept_range)
+            kept = self.live & kept_range
+            since = _Since(bitmaps.flags(kept, span), kept, self.live & ~kept_range, whole)
         with self._lock:
             self._since[layout] = since
         return since
@@ -602,19 +644,67 @@ class Snapshot:
         """Of one need's `offers` (a task, a software: always the same offers for one `need`
         key), the live ones whose organization has more than one: their bitmap, and each one's
         organization. Results show one card per organization and need, the others folded under
-        it. Once per need and snapshot."""
+        it. Once per need and snapshot (carried over a commit: see `_carried_mates`)."""
         with self._lock:
             found = self._mates.get(need)
+            carried = self._carried["mates"].get(("mates", need))
         if found is None:
-            org_ids = self.columns["org_id"]
-            by_org: dict[int, list[int]] = {}
-            for docnum in bitmaps.docnums(offers & self.live):
-                by_org.setdefault(org_ids[docnum], []).append(docnum)
-            keys = {d: org for org, docs in by_org.items() if len(docs) > 1 for d in docs}
-            found = (bitmaps.from_docnums(keys, self.size), keys)
+            found = None if carried is None else self._carried_mates(offers, *carried)
+            if found is None:
+                by_org: dict[int, list[int]] = {}
+                org_ids = self.columns["org_id"]
+                for docnum in bitmaps.docnums(offers & self.live):
+                    by_org.setdefault(org_ids[docnum], []).append(docnum)
+                keys = {d: org for org, docs in by_org.items() if len(docs) > 1 for d in docs}
+                bitmap = bitmaps.from_docnums(keys, self.size)
+                found = _Mates(bitmap, keys, by_org, offers & self.live)
             with self._lock:
                 self._mates.put(need, found)
-        return found
+        return found.bitmap, found.keys
+
+    def _carried_mates(
+        self, offers: int, earlier: _Mates, layout: tuple, orgs_then: dict[str, Sequence[int]]
+    ) -> _Mates | None:
+        """`mates` from an earlier snapshot's: only the organizations with an offer of the need
+        deleted or added since are grouped again (a commit re-indexes a few hosts; a merge
+        moves the offers of small segments into a new one)."""
+        since = self._kept_since(layout)
+        if since is None:
+            return None
+        org_ids = self.columns["org_id"]
+        mine = {segment for segment, _offset, _size in self.layout}
+        merged = [(o, n, orgs_then[seg]) for seg, o, n in layout if seg not in mine]
+
+        def org_then(docnum: int) -> int:  # (kept segments keep their numbers)
+            for offset, size, orgs in merged:
+                if offset <= docnum < offset + size:
+                    return orgs[docnum - offset]
+            return org_ids[docnum]
+
+        gone = bitmaps.docnums(earlier.within & ~since.kept)  # deleted or merged away since
+        added = bitmaps.docnums(offers & since.fresh)
+        touched = {org_then(d) for d in gone} | {org_ids[d] for d in added}
+        within = offers & self.live
+        if not touched:
+            return replace(earlier, within=within)
+        by_org, keys, bitmap = dict(earlier.by_org), dict(earlier.keys), earlier.bitmap
+        flags = since.flags
+        regrouped = {}
+        for org in touched:  # (all old numbers out first: a merged one may be reused since)
+            before = by_org.pop(org, [])
+            for docnum in before:
+                keys.pop(docnum, None)
+            bitmap &= ~bitmaps.from_docnums(before, max(self.size, before[-1] + 1 if before else 0))
+            regrouped[org] = sorted(
+                [d for d in before if flags[d]] + [d for d in added if org_ids[d] == org]
+            )
+        for org, docs in regrouped.items():
+            if docs:
+                by_org[org] = docs
+            if len(docs) > 1:
+                keys.update(dict.fromkeys(docs, org))
+                bitmap |= bitmaps.from_docnums(docs, self.size)
+        return _Mates(bitmap & self.live, keys, by_org, within)
 
     def organization_count(self) -> int:
         org_ids = self.columns["org_id"]
