@@ -25,7 +25,6 @@ from itertools import accumulate, compress
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
 from search import bitmaps
@@ -187,12 +186,11 @@ def _posting_ids(leaf, field: str, term: bytes) -> Sequence[int]:
     Whoosh's `all_ids()` steps through a posting at a time in Python (a few microseconds
     each: 20 ms for a word in 5,000 descriptions, 300 ms for one in 60,000); the term's
     postings are read here in one piece and decoded a block (up to 128 ids) at a time."""
-    try:
-        matcher = leaf.postings(field, term)
-    except TermNotFound:  # (one look-up of the term, not two)
+    try:  # (the codec's matcher: `leaf.postings()` would filter out deleted documents,
+        # building a set of them each time; and one look-up of the term, not two)
+        matcher = leaf._terms.matcher(field, term, leaf.schema[field].format)
+    except (TermNotFound, KeyError):
         return ()
-    if isinstance(matcher, FilterMatcher):  # (the segment's deletions, see above)
-        matcher = matcher.child
     if not isinstance(matcher, W3LeafMatcher):  # a few postings inlined in the term's info
         return list(matcher.all_ids())
     return _block_ids(matcher)
