@@ -126,6 +126,9 @@ class SegmentData:
         self._terms = _Recent(TERM_CACHE_SIZE)  # (field, term) → bitmap in this segment
         self._lexicons: dict[str, list[bytes]] = {}
         self._letters: dict[str, dict[str, list[str]]] = {}
+        self._organizations: dict[int, list[int]] | None = None
+        self._confirmed: tuple[Confirmations, Sequence[int]] | None = None
+        self._current: tuple[int, int] | None = None  # (day, documents not ended that day)
         self._lock = threading.Lock()
 
     def term(self, leaf, field: str, term: bytes) -> int:
@@ -138,6 +141,57 @@ class SegmentData:
             with self._lock:
                 self._terms.put(key, found)
         return found
+
+    def organizations(self) -> dict[int, list[int]]:
+        """Organization → its documents in the segment (once per segment)."""
+        if self._organizations is None:
+            found: dict[int, list[int]] = {}
+            for docnum, org in enumerate(self.columns["org_id"]):
+                found.setdefault(org, []).append(docnum)
+            self._organizations = found
+        return self._organizations
+
+    def confirmed(self, confirmations: Confirmations) -> Sequence[int]:
+        """Each document's host's last confirmation: from the last map's, when only a few
+        hosts changed (an import confirms the hosts it read)."""
+        last = self._confirmed
+        if last is not None and last[0] is confirmations:
+            return last[1]
+        if last is None:
+            found = array("q", map(confirmations.day_of, self.columns["org_id"]))
+        else:
+            before, after = last[0].days, confirmations.days
+            changed = {org for org, day in after.items() if before.get(org) != day}
+            changed.update(org for org in before if org not in after)
+            if len(changed) * 8 > len(after):
+                found = array("q", map(confirmations.day_of, self.columns["org_id"]))
+            else:
+                found = array("q", last[1])
+                organizations = self.organizations()
+                for org in changed:
+                    day = confirmations.day_of(org)
+                    for docnum in organizations.get(org, ()):
+                        found[docnum] = day
+        self._confirmed = (confirmations, found)
+        return found
+
+    def valid(self, today: int, hidden: list[int]) -> int:
+        """The segment's documents not ended by `today` and not of a `hidden` host."""
+        with self._lock:
+            current = self._current
+        if current is None or current[0] != today:
+            ends = self.columns["ends"]
+            current = (
+                today,
+                bitmaps.from_docnums(
+                    compress(range(self.size), map(today.__le__, ends)), self.size
+                ),
+            )
+            with self._lock:
+                self._current = current
+        organizations = self.organizations() if hidden else {}
+        gone = [d for org in hidden for d in organizations.get(org, ())]
+        return current[1] & ~bitmaps.from_docnums(gone, self.size) if gone else current[1]
 
     def lexicon(self, leaf, field: str) -> list[bytes]:
         found = self._lexicons.get(field)
@@ -361,11 +415,14 @@ class Snapshot:
             return found
 
     def confirmed(self, confirmations: Confirmations) -> Sequence[int]:
-        """Each offer's host's last confirmation (date ordinal), from search/freshness.py."""
+        """Each offer's host's last confirmation (date ordinal), from search/freshness.py
+        (segment by segment: see SegmentData.confirmed)."""
 
         def compute() -> Sequence[int]:
-            day_of = confirmations.day_of
-            return array("q", map(day_of, self.columns["org_id"]))
+            joined = array("q")
+            for _leaf, _offset, data in self._segments:
+                joined += data.confirmed(confirmations)
+            return joined
 
         return self._per_day(("confirmed", confirmations.version), compute)
 
@@ -373,11 +430,11 @@ class Snapshot:
         """Offers not ended by `today` whose host's file was read since `hidden_before`."""
 
         def compute() -> int:
-            ends, confirmed = self.columns["ends"], self.confirmed(confirmations)
-            kept = (
-                d for d in range(self.size) if ends[d] >= today and confirmed[d] >= hidden_before
-            )
-            return bitmaps.from_docnums(kept, self.size) & self.live
+            hidden = [org for org, day in confirmations.days.items() if day < hidden_before]
+            found = 0
+            for _leaf, offset, data in self._segments:
+                found |= data.valid(today, hidden) << offset
+            return found & self.live
 
         return self._per_day(("valid", today, hidden_before, confirmations.version), compute)
 

@@ -203,3 +203,38 @@ def test_fair_orders_carried_over_commits_are_those_a_sort_gives(demo_app, monke
         # the re-indexed hosts' offers were put in their places, in needs too
         listed = {text: {i for i, _folded in carried[text][1:]} for text in texts}
         assert all(moved & listed[text] for text in ("", "pad", "visio")), moved
+
+
+def test_confirmations_and_valid_offers_are_read_segment_by_segment(demo_app):
+    """A new map of confirmations changes a few hosts' days: each segment updates their
+    offers only (search/snapshot.py); the days and the valid offers are those a reading of
+    every offer gives, as hosts come and go stale and offers end."""
+    from search.freshness import Confirmations
+
+    with demo_app.app_context():
+        snapshot = get_search().index.snapshot()
+    org_ids, ends = snapshot.columns["org_id"], snapshot.columns["ends"]
+    hosts = sorted(set(org_ids))
+    today = DAY.toordinal()
+    days = {org: today - (org % 5) * 40 for org in hosts}
+    maps = [Confirmations(dict(days), 1000)]
+    for version, moved in enumerate((hosts[:2], hosts[::3], [], hosts[1:2]), start=1001):
+        days.update({org: days[org] - 100 if days[org] > today - 100 else today for org in moved})
+        if version == 1003:
+            del days[hosts[-1]]  # (a host the map no longer has)
+        maps.append(Confirmations(dict(days), version))
+    for confirmations in maps:
+        assert list(snapshot.confirmed(confirmations)) == [
+            confirmations.day_of(org) for org in org_ids
+        ]
+        for day in (today, today + 400):
+            for hidden_before in (today - 90, today - 150):
+                expected = [
+                    d
+                    for d in bitmaps.docnums(snapshot.live)
+                    if ends[d] >= day and confirmations.day_of(org_ids[d]) >= hidden_before
+                ]
+                assert bitmaps.docnums(snapshot.valid(day, hidden_before, confirmations)) == (
+                    expected
+                )
+    assert 0 < len(expected) < snapshot.live.bit_count()
