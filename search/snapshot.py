@@ -124,8 +124,8 @@ class SegmentData:
         self.size = leaf.doc_count_all()
         self.columns = _read_columns(leaf)
         self._terms = _Recent(TERM_CACHE_SIZE)  # (field, term) → bitmap in this segment
-        self._lexicons: dict[str, list[bytes]] = {}
         self._letters: dict[str, dict[str, list[str]]] = {}
+        self._facets: dict[str, dict[bytes, int]] = {}
         self._organizations: dict[int, list[int]] | None = None
         self._confirmed: tuple[Confirmations, Sequence[int]] | None = None
         self._current: tuple[int, int] | None = None  # (day, documents not ended that day)
@@ -193,10 +193,15 @@ class SegmentData:
         gone = [d for org in hidden for d in organizations.get(org, ())]
         return current[1] & ~bitmaps.from_docnums(gone, self.size) if gone else current[1]
 
-    def lexicon(self, leaf, field: str) -> list[bytes]:
-        found = self._lexicons.get(field)
+    def facet(self, leaf, field: str) -> dict[bytes, int]:
+        """Each value of a facet field in the segment → its documents (once per segment)."""
+        found = self._facets.get(field)
         if found is None:
-            found = self._lexicons[field] = list(leaf.lexicon(field))
+            found = {
+                term: bitmaps.from_docnums(_posting_ids(leaf, field, term), self.size)
+                for term in leaf.lexicon(field)
+            }
+            self._facets[field] = found
         return found
 
     def fuzzy(self, leaf, field: str, word: str, max_edits: int) -> int:
@@ -383,19 +388,18 @@ class Snapshot:
             found |= data.term(leaf, field, term) << offset
         return found
 
-    def _terms_of(self, field: str) -> set[bytes]:
-        """Called with the lock held."""
-        if self._closed:
-            raise SnapshotClosed
-        return {t for leaf, _offset, data in self._segments for t in data.lexicon(leaf, field)}
-
     def facet(self, field: str) -> dict[str, int]:
-        """Every value of a facet field → the offers having it."""
+        """Every value of a facet field → the offers having it (each segment's read once)."""
         values = self._facets.get(field)
         if values is None:
+            merged: dict[bytes, int] = {}
             with self._lock:
-                terms = self._terms_of(field)
-                values = {t.decode(): self._postings(field, t) for t in sorted(terms) if t}
+                if self._closed:
+                    raise SnapshotClosed
+                for leaf, offset, data in self._segments:
+                    for term, found in data.facet(leaf, field).items():
+                        merged[term] = merged.get(term, 0) | found << offset
+            values = {t.decode(): merged[t] for t in sorted(merged) if t}
             self._facets[field] = values
         return values
 
