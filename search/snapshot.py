@@ -30,7 +30,7 @@ from whoosh.reading import TermNotFound
 from search import bitmaps
 from search.freshness import Confirmations
 from search.health import ALL_REACHABLE, Health
-from search.ordering import fair_key
+from search.ordering import fair_key, rotation_key
 from search.places import distance_km
 from search.schema import MICRODEGREES, NO_PLACE
 
@@ -564,8 +564,28 @@ class Snapshot:
     ) -> list[int]:
         """`offers` in fair order: open and reachable, full, unreachable, stale, demoted, then
         the rotation of `seed` (search/ordering.py)."""
-        sort_key = self._fair_sort_key(seed, stale_before, demoted, confirmations, health)
-        return sorted(bitmaps.docnums(offers), key=sort_key)
+        # search/ordering.py's fair_key, as one integer per offer (the same order: its flags,
+        # then the 64-bit rotation, then the service id), compared in C.
+        columns = self.columns
+        org_ids, loads = columns["org_id"], columns["load"]
+        confirmed, service_ids = self.confirmed(confirmations), columns["service_id"]
+        down = bitmaps.flags(self.unreachable(health), self.size)
+        rotations: dict[int, int] = {}
+        docnums = bitmaps.docnums(offers)
+        keys = []
+        for docnum in docnums:
+            org = org_ids[docnum]
+            rotation = rotations.get(org)
+            if rotation is None:
+                rotation = rotations[org] = rotation_key(seed, org)
+            flags = (
+                (confirmed[docnum] < stale_before) << 3
+                | down[docnum] << 2
+                | (loads[docnum] == "full") << 1
+                | (org in demoted)
+            )
+            keys.append(flags << 128 | rotation << 64 | service_ids[docnum])
+        return [docnum for _key, docnum in sorted(zip(keys, docnums, strict=True))]
 
     def _fair_sort_key(
         self,

@@ -238,3 +238,43 @@ def test_confirmations_and_valid_offers_are_read_segment_by_segment(demo_app):
                     expected
                 )
     assert 0 < len(expected) < snapshot.live.bit_count()
+
+
+def test_fair_order_is_the_fair_key_s_order(demo_app):
+    """The snapshot sorts offers by one integer per offer: the order of search/ordering.py's
+    fair_key (stale, unreachable, full, demoted, rotation), then the service id."""
+    from search.freshness import Confirmations
+    from search.health import Health
+    from search.ordering import fair_key
+
+    with demo_app.app_context():
+        snapshot = get_search().index.snapshot()
+    columns = snapshot.columns
+    org_ids, loads, service_ids = columns["org_id"], columns["load"], columns["service_id"]
+    hosts = sorted(set(org_ids))
+    today = DAY.toordinal()
+    confirmations = Confirmations({org: today - (org % 3) * 20 for org in hosts}, 2000)
+    health = Health(frozenset(service_ids[d] for d in range(0, snapshot.size, 4)), 2000)
+    demoted = frozenset(hosts[::5])
+    stale_before = today - 30
+    order = snapshot._fair_order(
+        snapshot.live, "salt:2026-11-24", stale_before, demoted, confirmations, health
+    )
+    key = fair_key("salt:2026-11-24", demoted)
+    expected = sorted(
+        bitmaps.docnums(snapshot.live),
+        key=lambda d: (
+            *key(
+                org_ids[d],
+                loads[d] == "full",
+                confirmations.day_of(org_ids[d]) < stale_before,
+                service_ids[d] in health.down,
+            ),
+            service_ids[d],
+        ),
+    )
+    assert order == expected
+    firsts = {org_ids[d] in demoted for d in order[:3]} | {
+        service_ids[d] in health.down for d in order[:3]
+    }
+    assert firsts == {False}  # (the flags did order them)
