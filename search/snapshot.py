@@ -95,13 +95,12 @@ class Ranking:
 @dataclass(frozen=True)
 class _Since:
     """What is left in a snapshot of an earlier one's documents: those still live, at the same
-    numbers (as flags and as a bitmap), and the live documents it did not have (`fresh`).
-    `whole`: every segment it had is still there (none was merged away)."""
+    numbers (as flags and as a bitmap), and the live documents it did not have (`fresh`: the
+    new segments', those of segments merged away since included)."""
 
     flags: bytes
     kept: int
     fresh: int
-    whole: bool
 
 
 @dataclass(frozen=True)
@@ -672,12 +671,10 @@ class Snapshot:
                 return self._since[layout]
         mine = {segment: (offset, size) for segment, offset, size in self.layout}
         kept_range: int | None = 0
-        whole = True
         for segment, offset, size in layout:
             here = mine.get(segment)
             if here is None:
-                whole = False  # merged away: its documents are in a new segment
-                continue
+                continue  # merged away: its documents are in a new segment
             if here[0] != offset:
                 kept_range = None
                 break
@@ -687,7 +684,7 @@ class Snapshot:
             # (flags as long as either layout: the earlier one may have had more documents)
             span = max(self.size, max((o + n for _s, o, n in layout), default=0))
             kept = self.live & kept_range
-            since = _Since(bitmaps.flags(kept, span), kept, self.live & ~kept_range, whole)
+            since = _Since(bitmaps.flags(kept, span), kept, self.live & ~kept_range)
         with self._lock:
             self._since[layout] = since
         return since
