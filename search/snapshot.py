@@ -105,12 +105,11 @@ class _Since:
 
 @dataclass(frozen=True)
 class _Mates:
-    """A need's offers whose organization has more than one (`Snapshot.mates`), with what it
-    was grouped from, to be carried over a commit."""
+    """A need's offers whose organization has more than one (`Snapshot.mates`), and the need's
+    offers they were grouped from, to be carried over a commit."""
 
     bitmap: int
     keys: dict[int, int]  # docnum → organization, for the offers in `bitmap`
-    by_org: dict[int, list[int]]  # organization → its live offers of the need
     within: int  # the need's live offers
 
 
@@ -733,7 +732,7 @@ class Snapshot:
                     by_org.setdefault(org_ids[docnum], []).append(docnum)
                 keys = {d: org for org, docs in by_org.items() if len(docs) > 1 for d in docs}
                 bitmap = bitmaps.from_docnums(keys, self.size)
-                found = _Mates(bitmap, keys, by_org, offers & self.live)
+                found = _Mates(bitmap, keys, offers & self.live)
             with self._lock:
                 self._mates.put(need, found)
         return found.bitmap, found.keys
@@ -748,8 +747,11 @@ class Snapshot:
         if since is None:
             return None
         org_ids = self.columns["org_id"]
-        mine = {segment for segment, _offset, _size in self.layout}
-        merged = [(o, n, orgs_then[seg]) for seg, o, n in layout if seg not in mine]
+        here = {
+            segment: data
+            for (segment, _o, _n), (_l, _o2, data) in zip(self.layout, self._segments, strict=True)
+        }
+        merged = [(o, n, orgs_then[segment]) for segment, o, n in layout if segment not in here]
 
         def org_then(docnum: int) -> int:  # (kept segments keep their numbers)
             for offset, size, orgs in merged:
@@ -763,24 +765,37 @@ class Snapshot:
         within = offers & self.live
         if not touched:
             return replace(earlier, within=within)
-        by_org, keys, bitmap = dict(earlier.by_org), dict(earlier.keys), earlier.bitmap
-        flags = since.flags
+        keys, bitmap = dict(earlier.keys), earlier.bitmap
+        if merged:  # (every offer of a segment merged away is gone: its host is touched)
+            span = max(self.size, max(o + n for _s, o, n in layout))
+            away = 0
+            for offset, size, _orgs in merged:
+                away |= ((1 << size) - 1) << offset
+            marks = bitmaps.flags(away, span)
+            for docnum in [d for d in keys if marks[d]]:
+                del keys[docnum]
+            bitmap &= ~away
+        flags, then = since.flags, earlier.within
         regrouped = {}
-        for org in touched:  # (all old numbers out first: a merged one may be reused since)
-            before = by_org.pop(org, [])
+        for org in touched:  # (all old numbers out first)
+            before = [
+                offset + d
+                for segment, offset, _size in layout
+                if segment in here
+                for d in here[segment].organizations().get(org, ())
+                if then >> (offset + d) & 1
+            ]
             for docnum in before:
                 keys.pop(docnum, None)
-            bitmap &= ~bitmaps.from_docnums(before, max(self.size, before[-1] + 1 if before else 0))
+            bitmap &= ~bitmaps.from_docnums(before, self.size)
             regrouped[org] = sorted(
                 [d for d in before if flags[d]] + [d for d in added if org_ids[d] == org]
             )
         for org, docs in regrouped.items():
-            if docs:
-                by_org[org] = docs
             if len(docs) > 1:
                 keys.update(dict.fromkeys(docs, org))
                 bitmap |= bitmaps.from_docnums(docs, self.size)
-        return _Mates(bitmap & self.live, keys, by_org, within)
+        return _Mates(bitmap & self.live, keys, within)
 
     def organization_count(self) -> int:
         org_ids = self.columns["org_id"]
