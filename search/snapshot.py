@@ -17,7 +17,7 @@ import threading
 import weakref
 import zlib
 from array import array
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import accumulate, compress
@@ -329,7 +329,7 @@ class Snapshot:
         self._facets: dict[str, dict[str, int]] = {}
         self._days = _Recent(DAY_CACHE_SIZE)
         self._distances = _Recent(PLACE_CACHE_SIZE)  # (latitude, longitude) → km per offer
-        self._twins: tuple[int, dict[int, tuple[int, str]]] | None = None
+        self._twins: _Mates | None = None
         self._need_orders = _Recent(NEED_ORDER_CACHE_SIZE)
         self._mates = _Recent(NEED_ORDER_CACHE_SIZE)
         self._docnums: dict[int, int] | None = None
@@ -478,8 +478,7 @@ class Snapshot:
                     self.live, seed, stale_before, demoted, confirmations, health
                 )
             rank = [self.size] * self.size
-            for position, docnum in enumerate(order):
-                rank[docnum] = position
+            deque(map(rank.__setitem__, order, range(len(order))), maxlen=0)  # (in C)
             return Ranking(order, rank)
 
         return self._per_day(key, compute)
@@ -624,6 +623,8 @@ class Snapshot:
             )
         with self._lock:
             mates = list(self._carried["mates"]._entries.items())
+            if self._twins is not None:
+                mates.append((("twins",), (self._twins, self.layout, self._segment_orgs)))
             mates += [
                 (("mates", k), (m, self.layout, self._segment_orgs))
                 for k, m in self._mates._entries.items()
@@ -700,31 +701,48 @@ class Snapshot:
     def twins(self) -> tuple[int, dict[int, tuple[int, str]]]:
         """The live offers whose organization offers the same software more than once: their
         bitmap, and each one's (organization, software). Results show one of them (the others
-        folded under it), so that no host fills a page with one software."""
+        folded under it), so that no host fills a page with one software. Once per snapshot
+        (carried over a commit, as `mates`)."""
 
-        def compute() -> tuple[int, dict[int, tuple[int, str]]]:
+        def compute() -> _Mates:
             org_ids = self.columns["org_id"]
             groups: dict[tuple[int, str], list[int]] = {}
             for software, offers in self.facet("software").items():
                 for docnum in bitmaps.docnums(offers & self.live):
                     groups.setdefault((org_ids[docnum], software), []).append(docnum)
             keys = {d: key for key, docs in groups.items() if len(docs) > 1 for d in docs}
-            return bitmaps.from_docnums(keys, self.size), keys
+            return _Mates(bitmaps.from_docnums(keys, self.size), keys, self.live)
 
         if self._twins is None:  # once per snapshot (two threads may both compute it)
-            self._twins = compute()
-        return self._twins
+            with self._lock:
+                carried = self._carried["mates"].get(("twins",))
+            found = None
+            if carried is not None:
+                found = self._regrouped(self.live, *carried, self._twin_keys)
+            self._twins = found or compute()
+        return self._twins.bitmap, self._twins.keys
+
+    def _twin_keys(self, docnums: list[int]) -> dict[int, tuple[int, str]]:
+        """(organization, software) of each of these offers that has a software."""
+        org_ids, wanted = self.columns["org_id"], bitmaps.from_docnums(docnums, self.size)
+        found = {}
+        for software, offers in self.facet("software").items():
+            for docnum in bitmaps.docnums(offers & wanted):
+                found[docnum] = (org_ids[docnum], software)
+        return found
 
     def mates(self, need: str, offers: int) -> tuple[int, dict[int, int]]:
         """Of one need's `offers` (a task, a software: always the same offers for one `need`
         key), the live ones whose organization has more than one: their bitmap, and each one's
         organization. Results show one card per organization and need, the others folded under
-        it. Once per need and snapshot (carried over a commit: see `_carried_mates`)."""
+        it. Once per need and snapshot (carried over a commit: see `_regrouped`)."""
         with self._lock:
             found = self._mates.get(need)
             carried = self._carried["mates"].get(("mates", need))
         if found is None:
-            found = None if carried is None else self._carried_mates(offers, *carried)
+            found = None
+            if carried is not None:
+                found = self._regrouped(offers & self.live, *carried, self._mate_keys)
             if found is None:
                 by_org: dict[int, list[int]] = {}
                 org_ids = self.columns["org_id"]
@@ -737,12 +755,22 @@ class Snapshot:
                 self._mates.put(need, found)
         return found.bitmap, found.keys
 
-    def _carried_mates(
-        self, offers: int, earlier: _Mates, layout: tuple, orgs_then: dict[str, Sequence[int]]
+    def _mate_keys(self, docnums: list[int]) -> dict[int, int]:
+        org_ids = self.columns["org_id"]
+        return {docnum: org_ids[docnum] for docnum in docnums}
+
+    def _regrouped(
+        self,
+        within: int,
+        earlier: _Mates,
+        layout: tuple,
+        orgs_then: dict[str, Sequence[int]],
+        keys_of,
     ) -> _Mates | None:
-        """`mates` from an earlier snapshot's: only the organizations with an offer of the need
-        deleted or added since are grouped again (a commit re-indexes a few hosts; a merge
-        moves the offers of small segments into a new one)."""
+        """`mates` (or `twins`) from an earlier snapshot's: only the organizations with an
+        offer among `within` (the live ones grouped) deleted or added since are grouped again
+        (a commit re-indexes a few hosts; a merge moves the offers of small segments into a new
+        one). `keys_of`: offers → each one's group."""
         since = self._kept_since(layout)
         if since is None:
             return None
@@ -760,9 +788,8 @@ class Snapshot:
             return org_ids[docnum]
 
         gone = bitmaps.docnums(earlier.within & ~since.kept)  # deleted or merged away since
-        added = bitmaps.docnums(offers & since.fresh)
+        added = bitmaps.docnums(within & since.fresh)
         touched = {org_then(d) for d in gone} | {org_ids[d] for d in added}
-        within = offers & self.live
         if not touched:
             return replace(earlier, within=within)
         keys, bitmap = dict(earlier.keys), earlier.bitmap
@@ -776,7 +803,7 @@ class Snapshot:
                 del keys[docnum]
             bitmap &= ~away
         flags, then = since.flags, earlier.within
-        regrouped = {}
+        regrouped: list[int] = []
         for org in touched:  # (all old numbers out first)
             before = [
                 offset + d
@@ -788,12 +815,14 @@ class Snapshot:
             for docnum in before:
                 keys.pop(docnum, None)
             bitmap &= ~bitmaps.from_docnums(before, self.size)
-            regrouped[org] = sorted(
-                [d for d in before if flags[d]] + [d for d in added if org_ids[d] == org]
-            )
-        for org, docs in regrouped.items():
+            regrouped += [d for d in before if flags[d]]
+        regrouped += [d for d in added if org_ids[d] in touched]
+        groups: dict = {}
+        for docnum, key in sorted(keys_of(sorted(regrouped)).items()):
+            groups.setdefault(key, []).append(docnum)
+        for key, docs in groups.items():
             if len(docs) > 1:
-                keys.update(dict.fromkeys(docs, org))
+                keys.update(dict.fromkeys(docs, key))
                 bitmap |= bitmaps.from_docnums(docs, self.size)
         return _Mates(bitmap & self.live, keys, within)
 
