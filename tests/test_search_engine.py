@@ -147,7 +147,8 @@ def test_postings_read_by_block_are_whoosh_s_postings(tmp_path):
 def test_fair_orders_carried_over_commits_are_those_a_sort_gives(demo_app, monkeypatch):
     """After a commit, the day's orders (of everything and of each need asked) are carried
     over from the snapshot before (less the deleted offers, plus the new segment's put in
-    their places) instead of sorted again: every page is the one a fresh process gives."""
+    their places) instead of sorted again, and so are the one-card-per-host groups (needs,
+    twins): every page, its folded counts and the entries listed are a fresh process's."""
     from sqlmodel import select
 
     from directory.db import get_database
