@@ -153,3 +153,51 @@ COLD: list[Query] = [
 
 # A smaller mix for --quick (CI smoke): one of each kind, and then some.
 QUICK = [q for i, q in enumerate(QUERIES) if i % 4 == 0]
+
+# Another 40 such sentences, of other words, timed through the results page (`page_cold`): the
+# layer's cold queries above have made theirs warm by then.
+COLD_PAGE: list[Query] = [
+    _q("cold", text)
+    for text in (
+        "je voudrais quitter WhatsApp pour un orchestre villageois",
+        "questionnaire pour une enquête de quartier",
+        "discussion entre bénévoles d'une banque alimentaire",
+        "remplacer Slack pour une rédaction indépendante",
+        "archives photographiques d'un collectif",
+        "base de connaissances pour un atelier vélo",
+        "planning des permanences d'une recyclerie",
+        "instead of Zoom for our knitting circle",
+        "conference call for the tenants union",
+        "task board for a community orchard",
+        "mailing for a chess federation",
+        "partage de code source pour lycéens",
+        "tchat pour une troupe de scouts",
+        "journal en ligne d'une médiathèque rurale",
+        "whiteboard for teaching astronomy",
+        "adhésion en ligne pour un festival de cinéma",
+        "adresses courtes pour une webradio étudiante",
+        "suivi de chantier pour une ressourcerie",
+        "croquis collaboratifs pour un cours de couture",
+        "comptes communs pour un voyage scolaire",
+        "plan interactif des composteurs collectifs",
+        "agrégateur de flux pour la revue de presse",
+        "recherche anonyme sur internet",
+        "relecture collective de statuts associatifs",
+        "site vitrine pour une bouquinerie",
+        "storage for a bakery collective",
+        "choix de créneau pour le conseil d'administration",
+        "visio pour 45 personnes gratuit",
+        "livestream for 80 people in French",
+        "timetable for a rowing team",
+        "calandrier orphéon paroisse",
+        "sondaj brocante",
+        "nextclud copropriété",
+        "vizio petits-enfants",
+        "rédaction partagée mémoire",
+        "diffusion concert harmonie",
+        "inscriptions marché de noël",
+        "favoris randonneurs montagne",
+        "tunnel sécurisé télétravail",
+        "dépôt git makerspace",
+    )
+]

@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from bench import fts, generate
 from bench.bulk import bulk_load
-from bench.queries import COLD, QUERIES, QUICK, Query
+from bench.queries import COLD, COLD_PAGE, QUERIES, QUICK, Query
 from bench.serve import FileServer
 from bench.stats import folder_mb, peak_rss_mb, rss_mb, summary_ms
 from directory.feeds.runner import refresh_organization, run_federation_import
@@ -356,6 +356,7 @@ class SizeBench:
                             raise RuntimeError(f"{url}: {response.status_code}")
                         bar.update()
             cold_samples = self.measure_cold(per_page)
+            page_cold_samples = self.measure_page_cold(client)
             profile_dir = options.out / "profiles"
             # Profiles come from extra passes, after the timed ones.
             if self.profiling("queries"):
@@ -418,6 +419,7 @@ class SizeBench:
             page=page_all,
             search_textual=search_textual,
             search_cold=summary_ms(cold_samples),
+            page_cold=summary_ms(page_cold_samples),
             fts5={**floor_all, "rows": rows, "build_s": round(build_s, 3)},
             ratio_fts5={
                 "p50": round(search_textual["p50_ms"] / floor_all["p50_ms"], 2),
@@ -448,6 +450,25 @@ class SizeBench:
             started = time.perf_counter()
             search.search(query.params(per_page))
             samples.append(time.perf_counter() - started)
+        return samples
+
+    def measure_page_cold(self, client) -> list[float]:
+        """The same through the results page, with other never-asked words (`COLD_PAGE`):
+        each page once, right after an index change and one page of the mix."""
+        search = self.search
+        organization_id = self.organization_id(self.federation.organizations[0])
+        warm = self.options.queries[0].url()
+        cold = COLD_PAGE[:8] if self.options.quick else COLD_PAGE
+        samples = []
+        for query in cold:
+            search.reindex_organizations({organization_id})
+            client.get(warm, follow_redirects=True)
+            started = time.perf_counter()
+            response = client.get(query.url(), follow_redirects=True)
+            body = response.get_data(as_text=True)
+            samples.append(time.perf_counter() - started)
+            if response.status_code != 200 or any(m in body for m in UNAVAILABLE_MARKERS):
+                raise RuntimeError(f"{query.url()}: {response.status_code}")
         return samples
 
     def probe_worker_rss(self) -> dict:

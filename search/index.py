@@ -183,7 +183,7 @@ class OfferIndex:
         version = self._version(build, ix)
         snapshot = current
         if current is None or current.version != version:
-            snapshot = Snapshot(ix.reader(), version, self._segments)
+            snapshot = Snapshot(ix.reader(), version, self._segments, current)
         if judge is not None:
             reason = judge(identity, snapshot.live.bit_count())
             if reason:

@@ -288,23 +288,22 @@ def fold_twins(
     """Keep one offer per host and software among the results (the best score, then the first
     in the day's order); remove the others from `groups`. Returns kept docnum → folded count.
     Costs nothing when no host offers one software twice among the results."""
-    best: dict[tuple, tuple] = {}
-    members: dict[tuple, list[tuple[float, int]]] = {}
-    for score, offers in groups.items():
-        for docnum in bitmaps.docnums(offers & twins):
-            key = keys[docnum]
-            members.setdefault(key, []).append((score, docnum))
-            candidate = (-score, ranking.rank[docnum], docnum)
-            if key not in best or candidate < best[key]:
-                best[key] = candidate
+    kept: dict[tuple, int] = {}  # key → the offer kept
     folded: dict[int, int] = {}
-    for key, found in members.items():
-        kept = best[key][2]
-        if len(found) > 1:
-            folded[kept] = len(found) - 1
-        for score, docnum in found:
-            if docnum != kept:
-                groups[score] &= ~(1 << docnum)
+    rank = ranking.rank.__getitem__
+    for score in sorted(groups, reverse=True):  # best score first, then the day's order:
+        group = groups[score]  # the first offer seen of a key is the one kept
+        removed = []
+        for docnum in sorted(bitmaps.docnums(group & twins), key=rank):
+            key = keys[docnum]
+            first = kept.get(key)
+            if first is None:
+                kept[key] = docnum
+            else:
+                folded[first] = folded.get(first, 0) + 1
+                removed.append(docnum)
+        if removed:  # (one pass over the group's bits, not one a document)
+            groups[score] = group & ~bitmaps.from_docnums(removed, group.bit_length())
     return folded
 
 

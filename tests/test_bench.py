@@ -77,7 +77,8 @@ def test_quick_benchmark_reports_every_number(tmp_path):
     assert set(size["import"]) >= {"first", "unchanged", "one_change_reimport",
                                    "one_change_refresh", "rebuild"}  # fmt: skip
     assert size["search_cold"]["samples"] == 8  # cold queries, each once after an index change
-    for layer in ("search", "search_cold", "page", "fts5"):
+    assert size["page_cold"]["samples"] == 8  # (other words, through the page)
+    for layer in ("search", "search_cold", "page", "page_cold", "fts5"):
         assert set(size[layer]) >= {"p50_ms", "p95_ms", "p99_ms"}
     assert size["import"]["unchanged"]["http_304"] > 0  # conditional GET worked
     assert size["import"]["one_change_reimport"]["changed"] >= 1
