@@ -242,7 +242,10 @@ def run_federation_import(
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(_bundle, fetcher, sub_url, key, known) for key, sub_url in subs]
-            for future in as_completed(futures):
+            # Fetched in parallel, reconciled in the federation's order: a first import gives
+            # its hosts the same ids whichever file answers first (the demo, tests and the
+            # benchmark are the same from one run to the next).
+            for future in futures:
                 bundle = future.result()
                 with (
                     contained(database, ledger, bundle.organization, "organization", fed_source_id),
